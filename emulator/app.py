@@ -1,0 +1,137 @@
+"""The emulator process: one ThreadingHTTPServer, three route tables (Cloud, Server, control)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from emulator import faults, requestlog
+from emulator.config import Settings
+from emulator.httpcore import HttpError, Request, Response, Router
+from emulator.store import State
+
+CONTROL_PREFIX = "/_emulator"
+
+
+class Emulator:
+    def __init__(self, settings: Settings) -> None:
+        # Kept so /_emulator/reset can go back to the command line's settings.
+        self.initial_settings = Settings(**vars(settings))
+        self.state = State(settings=settings)
+        self.cloud = Router()
+        self.server = Router()
+        self.control = Router()
+        self.seed_name: str | None = None
+        # Imported here: the route modules import this module's types.
+        from emulator import control
+        from emulator.cloud import routes as cloud_routes
+        from emulator.server import routes as server_routes
+
+        cloud_routes.register(self.cloud)
+        server_routes.register(self.server)
+        control.register(self.control)
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    def reset(self) -> None:
+        self.state.reset(Settings(**vars(self.initial_settings)))
+        if self.seed_name:
+            from emulator import seed
+
+            seed.apply(self, self.seed_name)
+
+    def dispatch(self, request: Request) -> Response | None:
+        """Answer one request; ``None`` means drop the connection without answering."""
+        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+            request.mount = CONTROL_PREFIX
+            return self._route(self.control, request, request.path[len(CONTROL_PREFIX):] or "/")
+
+        requestlog.record(self.state, request)
+        mount = self.settings.server_mount
+        is_server = request.path == mount or request.path.startswith(mount + "/")
+        fault = faults.take_fault(self.state, request.method, request.path)
+        if fault is not None:
+            if fault.kind == "drop":
+                return None
+            if fault.kind == "latency":
+                time.sleep(fault.delay_ms / 1000)
+            else:
+                return faults.fault_response(fault, server_flavour=is_server)
+        if is_server:
+            request.mount = mount
+            return self._route(self.server, request, request.path[len(mount):] or "/")
+        return self._route(self.cloud, request, request.path)
+
+    def _route(self, router: Router, request: Request, path: str) -> Response:
+        try:
+            matched = router.match(request.method, path)
+            if matched is None:
+                return Response.json(404, {"type": "error", "error": {"message": f"Resource not found: {path}"}})
+            route, params = matched
+            if route.locked:
+                with self.state.lock:
+                    return route.handler(self, request, **params)
+            return route.handler(self, request, **params)
+        except HttpError as exc:
+            return exc.response
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return Response.json(500, {"type": "error", "error": {"message": "Emulator internal error"}})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "BitbucketEmulator/1.0"
+    emulator: Emulator  # set on the subclass by make_server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def _handle(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(
+            method=self.command.upper(),
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers=self.headers,
+            body=body,
+        )
+        response = self.emulator.dispatch(request)
+        if response is None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle  # noqa: N815
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(host: str, port: int, settings_factory) -> tuple[EmulatorHTTPServer, Emulator]:
+    """Bind first (so ``--port 0`` resolves), then build settings from the real address."""
+    handler = type("EmulatorHandler", (_Handler,), {})
+    httpd = EmulatorHTTPServer((host, port), handler)
+    bound_host, bound_port = httpd.server_address[:2]
+    emulator = Emulator(settings_factory(bound_host, bound_port))
+    handler.emulator = emulator
+    return httpd, emulator

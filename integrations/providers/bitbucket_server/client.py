@@ -1,0 +1,297 @@
+"""Bitbucket Server / Data Center REST 1.0 client and OAuth 2.0 (incoming link, 7.20+) helpers.
+
+`base_url` is the instance URL including any context path (`https://git.example.com/bitbucket`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+
+from integrations.providers.http import (
+    DEFAULT_TIMEOUT,
+    Credential,
+    Exchange,
+    ProviderSession,
+    ProviderUnavailable,
+    TokenResponse,
+    Unauthorized,
+    iter_server_values,
+    parse_token_response,
+    raise_for_response,
+)
+
+PROVIDER = "bitbucket-server"
+API = "/rest/api/1.0"
+PAGE_LIMIT = 100
+SCOPES = ("PUBLIC_REPOS", "REPO_READ", "REPO_WRITE", "REPO_ADMIN", "PROJECT_ADMIN")
+
+__all__ = [
+    "SCOPES",
+    "BitbucketServerClient",
+    "GitAuthor",
+    "TokenResponse",
+    "make_pkce_pair",
+    "parse_token_response",
+]
+
+
+@dataclass(frozen=True)
+class GitAuthor:
+    name: str
+    email: str | None
+
+
+def _seg(value: str | int) -> str:
+    # `~` stays literal: personal projects are addressed as `~{userSlug}` in REST paths.
+    return quote(str(value), safe="~")
+
+
+def _repo_path(project: str, slug: str) -> str:
+    return f"{API}/projects/{_seg(project)}/repos/{_seg(slug)}"
+
+
+def make_pkce_pair() -> tuple[str, str]:
+    """(code_verifier, code_challenge) for PKCE S256 (RFC 7636): 43-128 unreserved chars."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return verifier, challenge
+
+
+def _hrefs(data: Any) -> Iterator[str]:
+    """Every `href` in a response (links are `{"self": [{"href": ...}]}` and nest in values)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "href" and isinstance(value, str):
+                yield value
+            else:
+                yield from _hrefs(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _hrefs(item)
+
+
+class BitbucketServerClient:
+    """One credential against one Bitbucket Server / Data Center instance."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credential: Credential | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.session = ProviderSession(base_url, provider=PROVIDER, credential=credential, timeout=timeout)
+        self._username: str | None = None
+
+    def __repr__(self) -> str:
+        return f"BitbucketServerClient({str(self.session.base_url)!r})"
+
+    @property
+    def base_url(self) -> str:
+        return str(self.session.base_url)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> BitbucketServerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return list(self.session.exchanges)
+
+    # --- instance -----------------------------------------------------------------------------
+
+    def application_properties(self) -> dict[str, Any]:
+        """Version, buildNumber, displayName. Sent without credentials: it needs none, and an
+        admin registering a host must not send a token to a URL before it is known to be Bitbucket."""
+        body = self.session.get_json(f"{API}/application-properties", authenticated=False)
+        if not isinstance(body, dict) or "version" not in body:
+            raise ProviderUnavailable(
+                "application-properties has no version; is this a Bitbucket Server URL?",
+                provider=PROVIDER,
+                status=200,
+            )
+        return body
+
+    def version_tuple(self) -> tuple[int, ...]:
+        """`8.15.0` -> (8, 15, 0); suffixes such as `-rc1` are ignored."""
+        version = str(self.application_properties()["version"])
+        return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0]))
+
+    def detect_misconfigured_base_url(self, data: Any) -> bool:
+        """True when links point at `localhost` but we reach the instance elsewhere: the
+        admin's Base URL setting was never set, so clone links and webhooks would be wrong."""
+        if self.session.base_url.host == "localhost":
+            return False
+        return any(urlsplit(href).hostname == "localhost" for href in _hrefs(data))
+
+    # --- identity -----------------------------------------------------------------------------
+
+    def current_username(self) -> str | None:
+        """The user slug from `X-AUSERNAME`, which Bitbucket adds to every authenticated
+        response. None means the request was served anonymously (credential not accepted)."""
+        if self._username is None:
+            headers = self.session.last_response_headers
+            if "X-AUSERNAME" not in headers:
+                # application-properties is cheap and any authenticated answer carries the header
+                response = self.session.send("GET", f"{API}/application-properties")
+                raise_for_response(response, provider=PROVIDER)
+                headers = response.headers
+            self._username = headers.get("X-AUSERNAME") or None
+        return self._username
+
+    def user(self, slug: str) -> dict[str, Any]:
+        return self.session.get_json(f"{API}/users/{_seg(slug)}")
+
+    def git_author(self) -> GitAuthor:
+        username = self.current_username()
+        if username is None:
+            raise Unauthorized("request was served anonymously", provider=PROVIDER)
+        user = self.user(username)
+        return GitAuthor(
+            name=user.get("displayName") or user.get("name") or username, email=user.get("emailAddress")
+        )
+
+    # --- projects and repositories ------------------------------------------------------------
+
+    def projects(self, *, limit: int = PAGE_LIMIT) -> list[dict[str, Any]]:
+        return list(iter_server_values(self.session, f"{API}/projects", limit=limit))
+
+    def repositories(
+        self, project_key: str | None = None, permission: str | None = "REPO_READ", *, limit: int = PAGE_LIMIT
+    ) -> list[dict[str, Any]]:
+        """Every repository the user holds `permission` on; the whole list or an error."""
+        params: dict[str, Any] = {}
+        if permission:
+            params["permission"] = permission
+        if project_key:
+            params["projectkey"] = project_key
+        return list(iter_server_values(self.session, f"{API}/repos", params, limit=limit))
+
+    def repository(self, project: str, slug: str) -> dict[str, Any]:
+        """`project` may be a personal project key, `~{userSlug}`."""
+        return self.session.get_json(_repo_path(project, slug))
+
+    def branches(
+        self, project: str, slug: str, filter_text: str | None = None, *, limit: int = PAGE_LIMIT
+    ) -> list[dict[str, Any]]:
+        params = {"filterText": filter_text} if filter_text else None
+        return list(
+            iter_server_values(self.session, f"{_repo_path(project, slug)}/branches", params, limit=limit)
+        )
+
+    def commit(self, project: str, slug: str, commit_id: str) -> dict[str, Any]:
+        return self.session.get_json(f"{_repo_path(project, slug)}/commits/{_seg(commit_id)}")
+
+    def pull_request(self, project: str, slug: str, pr_id: int) -> dict[str, Any]:
+        return self.session.get_json(f"{_repo_path(project, slug)}/pull-requests/{int(pr_id)}")
+
+    # --- webhooks (need REPO_ADMIN) -----------------------------------------------------------
+
+    def webhooks(self, project: str, slug: str) -> list[dict[str, Any]]:
+        return list(iter_server_values(self.session, f"{_repo_path(project, slug)}/webhooks"))
+
+    def create_webhook(
+        self,
+        project: str,
+        slug: str,
+        *,
+        name: str,
+        url: str,
+        events: Iterable[str],
+        secret: str | None = None,
+        active: bool = True,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": name, "url": url, "events": list(events), "active": active}
+        if secret is not None:
+            body["configuration"] = {"secret": secret}
+        return self.session.request_json("POST", f"{_repo_path(project, slug)}/webhooks", json_body=body)
+
+    def update_webhook(
+        self,
+        project: str,
+        slug: str,
+        webhook_id: int,
+        *,
+        name: str | None = None,
+        url: str | None = None,
+        events: Iterable[str] | None = None,
+        secret: str | None = None,
+        active: bool | None = None,
+    ) -> dict[str, Any]:
+        fields = {"name": name, "url": url, "active": active}
+        body: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+        if events is not None:
+            body["events"] = list(events)
+        if secret is not None:
+            body["configuration"] = {"secret": secret}
+        path = f"{_repo_path(project, slug)}/webhooks/{int(webhook_id)}"
+        return self.session.request_json("PUT", path, json_body=body)
+
+    def delete_webhook(self, project: str, slug: str, webhook_id: int) -> None:
+        self.session.request_json("DELETE", f"{_repo_path(project, slug)}/webhooks/{int(webhook_id)}")
+
+    def find_webhook_by_url(self, project: str, slug: str, url: str) -> dict[str, Any] | None:
+        wanted = url.rstrip("/")
+        for hook in self.webhooks(project, slug):
+            if str(hook.get("url", "")).rstrip("/") == wanted:
+                return hook
+        return None
+
+    # --- OAuth 2.0 (the runner agent posts to the token URL; we only build and parse) ----------
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/rest/oauth2/latest/token"
+
+    def authorize_url(
+        self, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str], code_challenge: str
+    ) -> str:
+        params = {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": " ".join(scopes),
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+        return f"{self.base_url}/rest/oauth2/latest/authorize?{urlencode(params)}"
+
+    @staticmethod
+    def token_request_params(
+        *,
+        code: str | None = None,
+        redirect_uri: str | None = None,
+        code_verifier: str | None = None,
+        refresh_token: str | None = None,
+    ) -> dict[str, str]:
+        """Form body for the token URL, without client credentials (the agent adds those)."""
+        if (code is None) == (refresh_token is None):
+            raise ValueError("pass exactly one of code or refresh_token")
+        if refresh_token is not None:
+            return {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        params = {"grant_type": "authorization_code", "code": code or ""}
+        if redirect_uri:
+            params["redirect_uri"] = redirect_uri
+        if code_verifier:
+            params["code_verifier"] = code_verifier
+        return params
+
+    @staticmethod
+    def parse_token_response(body: Any) -> TokenResponse:
+        return parse_token_response(body, provider=PROVIDER)

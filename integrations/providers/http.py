@@ -1,0 +1,476 @@
+"""HTTP plumbing shared by the provider API clients.
+
+One function (`raise_for_response`) turns a provider response into a typed error, so every
+caller classifies failures the same way (Sentry's shared_integrations does this). Paging helpers
+raise on a 5xx/429 mid-list instead of ending it: Read the Docs read those as "no more pages" and
+silently dropped repositories during outages.
+
+No Django import here: clients are built from settings elsewhere and run in Celery tasks.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+# Explicit per-phase timeouts: a hung provider must not pin a Celery worker.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
+MAX_PAGES = 500  # a provider looping on `next` must not loop us forever
+MAX_MESSAGE_CHARS = 300
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """A provider call failed. `str()` and `repr()` never include credentials."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self.status = status
+        self.method = method
+        self.path = path
+        self.detail = message
+        where = f" ({method} {path})" if method and path else ""
+        status_part = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"{provider}: {status_part}{where}: {message}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class Unauthorized(ProviderError):
+    """401: the credential is invalid, expired or revoked."""
+
+
+class Forbidden(ProviderError):
+    """403: authenticated, but not allowed."""
+
+
+class InsufficientScope(Forbidden):
+    """403 because the credential lacks a scope; `missing_scopes` names it when the provider says."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing_scopes: tuple[str, ...] = (),
+        granted_scopes: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        self.missing_scopes = missing_scopes
+        self.granted_scopes = granted_scopes
+        if missing_scopes:
+            message = f"{message} (missing scope: {', '.join(missing_scopes)})"
+        super().__init__(message, **kwargs)
+
+
+class NotFound(ProviderError):
+    """404."""
+
+
+class Gone(ProviderError):
+    """410: the endpoint was removed (Bitbucket Cloud's cross-workspace endpoints)."""
+
+
+class RateLimited(ProviderError):
+    """429: transient, not a credential problem. `retry_after` is in seconds when the provider said."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        if retry_after is not None:
+            message = f"{message} (retry after {retry_after}s)"
+        super().__init__(message, **kwargs)
+
+
+class ProviderUnavailable(ProviderError):
+    """5xx, timeouts, refused or dropped connections, or an answer that is not what the API sends."""
+
+
+class BadRequest(ProviderError):
+    """Any other 4xx; carries the provider's own message."""
+
+
+# --- response -> error ----------------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> int | None:
+    """Retry-After is either delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    delta = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0, int(delta + 0.999))
+
+
+def split_scopes(value: str | None) -> tuple[str, ...]:
+    """Scope headers/fields are space or comma separated depending on the endpoint."""
+    if not value:
+        return ()
+    return tuple(s for s in value.replace(",", " ").split() if s)
+
+
+def _body_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def provider_message(body: Any) -> str:
+    """The human message from Cloud (`error.message`), Server (`errors[].message`) or OAuth bodies."""
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        detail = error.get("detail")
+        if isinstance(detail, str) and detail:
+            message = f"{message} {detail}".strip()
+        return message
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        return "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message"))
+    if isinstance(error, str):  # OAuth 2.0 token endpoint errors (RFC 6749 5.2)
+        description = body.get("error_description")
+        return f"{error}: {description}" if description else error
+    message = body.get("message")
+    return str(message) if message else ""
+
+
+def _scrub(text: str, request: httpx.Request | None) -> str:
+    """Providers may echo what they were sent; never let the credential reach a message."""
+    if request is not None:
+        auth = request.headers.get("Authorization", "")
+        for secret in (auth, *auth.split(" ", 1)[1:]):
+            if len(secret) >= 6:
+                text = text.replace(secret, "[redacted]")
+    text = " ".join(text.split())
+    return text[:MAX_MESSAGE_CHARS]
+
+
+def _missing_scopes(response: httpx.Response, body: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    granted = split_scopes(response.headers.get("X-OAuth-Scopes"))
+    required: tuple[str, ...] = ()
+    error = body.get("error") if isinstance(body, dict) else None
+    detail = error.get("detail") if isinstance(error, dict) else None
+    if isinstance(detail, dict):  # Cloud: {"detail": {"required": [...], "granted": [...]}}
+        required = tuple(str(s) for s in detail.get("required") or ())
+        granted = tuple(str(s) for s in detail.get("granted") or ()) or granted
+    if not required:
+        required = split_scopes(response.headers.get("X-Accepted-OAuth-Scopes"))
+    missing = tuple(s for s in required if s not in granted)
+    return missing, granted
+
+
+def raise_for_response(response: httpx.Response, *, provider: str) -> None:
+    """Raise the typed error for a non-2xx response; return None for success."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a Response built by hand has no request
+        request = None
+    method = request.method if request is not None else None
+    path = request.url.path if request is not None else None
+    body = _body_json(response)
+    message = _scrub(provider_message(body) or response.reason_phrase or "error", request)
+    common: dict[str, Any] = {"provider": provider, "status": status, "method": method, "path": path}
+
+    if status == 401:
+        raise Unauthorized(message or "credential invalid or revoked", **common)
+    if status == 403:
+        missing, granted = _missing_scopes(response, body)
+        lacks_scope = "scope" in message.lower()
+        if missing or lacks_scope:
+            raise InsufficientScope(message, missing_scopes=missing, granted_scopes=granted, **common)
+        raise Forbidden(message, **common)
+    if status == 404:
+        raise NotFound(message, **common)
+    if status == 410:
+        raise Gone(message, **common)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise RateLimited(message, retry_after=retry_after, **common)
+    if status >= 500:
+        raise ProviderUnavailable(message, **common)
+    if 300 <= status < 400:
+        # Redirects are not followed (credentials must not travel to another URL): a redirect
+        # here usually means a wrong base URL (http vs https, missing context path).
+        raise ProviderUnavailable("unexpected redirect; check the base URL", **common)
+    raise BadRequest(message, **common)
+
+
+# --- credentials ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """OAuth access tokens, Cloud repository/project/workspace access tokens, Server HTTP tokens."""
+
+    token: str = field(repr=False)
+    kind: str = "oauth"
+
+    def authorization(self) -> str:
+        return f"Bearer {self.token}"
+
+
+@dataclass(frozen=True)
+class BasicCredentials:
+    """Cloud API token (Atlassian email + token), legacy app password, Server user token via Basic."""
+
+    username: str
+    password: str = field(repr=False)
+    kind: str = "api_token"
+
+    def authorization(self) -> str:
+        raw = f"{self.username}:{self.password}".encode()
+        return f"Basic {base64.b64encode(raw).decode('ascii')}"
+
+
+Credential = BearerToken | BasicCredentials
+
+
+# --- session --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request as shown to users (Read the Docs style). Never headers or bodies."""
+
+    method: str
+    path: str
+    status: int | None
+    duration_ms: int
+    error: str | None = None
+
+
+class ProviderSession:
+    """An httpx client bound to one base URL and credential, with the error mapping applied."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        provider: str,
+        credential: Credential | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        user_agent: str = "scm-portal",
+        history_size: int = 50,
+    ) -> None:
+        self.base_url = httpx.URL(base_url.rstrip("/"))
+        self.provider = provider
+        self.credential = credential
+        self.last_response_headers: httpx.Headers = httpx.Headers()
+        self.exchanges: deque[Exchange] = deque(maxlen=history_size)
+        # follow_redirects=False: a redirect would carry the Authorization header elsewhere.
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"ProviderSession({self.provider!r}, {str(self.base_url)!r})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    def same_origin(self, url: str) -> bool:
+        parsed = httpx.URL(url)
+        return (parsed.scheme, parsed.host, parsed.port) == (
+            self.base_url.scheme,
+            self.base_url.host,
+            self.base_url.port,
+        )
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+    ) -> httpx.Response:
+        """Send and map transport failures; the caller decides what a non-2xx means."""
+        headers = {}
+        if authenticated and self.credential is not None:
+            headers["Authorization"] = self.credential.authorization()
+        request = self._client.build_request(
+            method, url, params=params, json=json_body, data=data, headers=headers
+        )
+        path = request.url.path
+        started = time.monotonic()
+        try:
+            response = self._client.send(request)
+        except httpx.TimeoutException as exc:
+            error = ProviderUnavailable(
+                f"timed out ({type(exc).__name__})", provider=self.provider, method=method, path=path
+            )
+        except httpx.TransportError as exc:
+            # httpx exceptions hold the request (and its Authorization header): keep only the
+            # class name, and raise outside the except block so neither __cause__ nor
+            # __context__ lets a logger reach the request.
+            error = ProviderUnavailable(
+                f"connection failed ({type(exc).__name__})", provider=self.provider, method=method, path=path
+            )
+        else:
+            self._record(method, path, response.status_code, started)
+            self.last_response_headers = response.headers
+            return response
+        self._record(method, path, None, started, error=error.detail)
+        raise error
+
+    def _record(
+        self, method: str, path: str, status: int | None, started: float, error: str | None = None
+    ) -> None:
+        duration_ms = int((time.monotonic() - started) * 1000)
+        self.exchanges.append(Exchange(method, path, status, duration_ms, error))
+
+    def request_json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """Send, raise the typed error for non-2xx, and decode JSON (204 -> None)."""
+        response = self.send(method, url, **kwargs)
+        raise_for_response(response, provider=self.provider)
+        if response.status_code == 204 or not response.content:
+            return None
+        return decode_json(response, provider=self.provider)
+
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        return self.request_json("GET", url, **kwargs)
+
+
+def decode_json(response: httpx.Response, *, provider: str) -> Any:
+    """An HTML error page from a proxy on a 200 is an outage, not data."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        raise ProviderUnavailable(
+            "answered with something that is not JSON",
+            provider=provider,
+            status=response.status_code,
+            method=response.request.method,
+            path=response.request.url.path,
+        ) from None
+
+
+# --- paging ---------------------------------------------------------------------------------
+
+
+def _page_error(session: ProviderSession, url: str, why: str) -> ProviderUnavailable:
+    return ProviderUnavailable(
+        f"unexpected page: {why}", provider=session.provider, method="GET", path=urlsplit(url).path
+    )
+
+
+def iter_cloud_values(
+    session: ProviderSession, path: str, params: Mapping[str, Any] | None = None
+) -> Iterator[Any]:
+    """Bitbucket Cloud paging: `values` + a `next` URL, followed as given.
+
+    `next` is followed only on the API's own origin, so the credential never goes elsewhere.
+    Any error on any page raises (never a silently shorter list).
+    """
+    url: str | None = path
+    page_params: Mapping[str, Any] | None = params
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        assert url is not None
+        page = session.get_json(url, params=page_params)
+        if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+            raise _page_error(session, url, "no `values` list")
+        yield from page["values"]
+        next_url = page.get("next")
+        if not next_url:
+            return
+        if not isinstance(next_url, str) or not session.same_origin(next_url):
+            raise _page_error(session, url, "`next` points at another host")
+        if next_url in seen:
+            raise _page_error(session, url, "`next` repeats a page")
+        seen.add(next_url)
+        url, page_params = next_url, None  # the cursor URL already carries every parameter
+    raise _page_error(session, path, f"more than {MAX_PAGES} pages")
+
+
+def iter_server_values(
+    session: ProviderSession, path: str, params: Mapping[str, Any] | None = None, *, limit: int = 100
+) -> Iterator[Any]:
+    """Bitbucket Server paging: `values`, `isLastPage`, `nextPageStart` (start/limit)."""
+    start = 0
+    for _ in range(MAX_PAGES):
+        page = session.get_json(path, params={**(params or {}), "start": start, "limit": limit})
+        if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+            raise _page_error(session, path, "no `values` list")
+        if not isinstance(page.get("isLastPage"), bool):
+            raise _page_error(session, path, "no `isLastPage`")
+        yield from page["values"]
+        if page["isLastPage"]:
+            return
+        next_start = page.get("nextPageStart")
+        if not isinstance(next_start, int) or next_start <= start:
+            raise _page_error(session, path, "`nextPageStart` does not advance")
+        start = next_start
+    raise _page_error(session, path, f"more than {MAX_PAGES} pages")
+
+
+# --- OAuth token responses ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in: int | None
+    scopes: tuple[str, ...]
+    token_type: str
+
+
+def parse_token_response(body: Any, *, provider: str = "oauth") -> TokenResponse:
+    """Parse an OAuth token response; Bitbucket Cloud names scopes in `scopes`, others in `scope`."""
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        message = provider_message(body) or "token response has no access_token"
+        raise BadRequest(_scrub(message, None), provider=provider)
+    scopes_value = body.get("scope") or body.get("scopes")
+    if isinstance(scopes_value, list):
+        scopes = tuple(str(s) for s in scopes_value)
+    else:
+        scopes = split_scopes(scopes_value if isinstance(scopes_value, str) else None)
+    expires_in = body.get("expires_in")
+    if not (isinstance(expires_in, int) or (isinstance(expires_in, str) and expires_in.isdigit())):
+        expires_in = None
+    return TokenResponse(
+        access_token=body["access_token"],
+        refresh_token=body.get("refresh_token") or None,
+        expires_in=int(expires_in) if expires_in is not None else None,
+        scopes=scopes,
+        token_type=str(body.get("token_type") or "bearer"),
+    )

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django import forms
+
+from portal.models import Organization, Role
+from portal.models.tenancy import slug_validator, validate_not_reserved
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    slug = forms.CharField(
+        max_length=50, validators=[slug_validator, validate_not_reserved],
+        label="URL name",
+        help_text="Used in addresses: /orgs/<name>/",
+
+    )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].lower()
+        if Organization.objects.filter(slug=slug).exists():
+            raise forms.ValidationError("That URL name is taken.")
+        return slug
+
+
+class OrganizationRenameForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+class OrganizationDeleteForm(forms.Form):
+    confirm = forms.CharField(label="Type the organization's URL name to confirm")
+
+    def __init__(self, *args, org: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data["confirm"].strip() != self.org.slug:
+            raise forms.ValidationError(f"Type {self.org.slug} to confirm.")
+        return self.cleaned_data["confirm"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'CI pipeline'.")

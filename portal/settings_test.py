@@ -1,0 +1,15 @@
+"""Test settings: PostgreSQL and Redis on this machine, overridable from the environment."""
+
+import os
+
+os.environ.setdefault("PORTAL_ENV", "test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("SCM_ALLOW_HTTP_HOSTS", "true")
+os.environ.setdefault("SCM_ALLOW_PRIVATE_HOSTS", "true")
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

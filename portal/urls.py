@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.views import members, orgs, tokens
+
+handler400 = "portal.errors.json_or_html_400"
+handler403 = "portal.errors.json_or_html_403"
+handler404 = "portal.errors.json_or_html_404"
+handler500 = "portal.errors.json_or_html_500"
+
+org_patterns = [
+    path("", orgs.org_dashboard, name="org_dashboard"),
+    path("settings/", orgs.org_settings, name="org_settings"),
+    path("delete/", orgs.org_delete, name="org_delete"),
+    path("activity/", orgs.org_activity, name="org_activity"),
+    path("members/", members.member_list, name="member_list"),
+    path("members/<int:membership_id>/role/", members.member_role, name="member_role"),
+    path("members/<int:membership_id>/remove/", members.member_remove, name="member_remove"),
+    path("invitations/<int:invitation_id>/revoke/", members.invitation_revoke, name="invitation_revoke"),
+]
+
+urlpatterns = [
+    path("", orgs.home, name="home"),
+    path("orgs/new/", orgs.org_create, name="org_create"),
+    path("orgs/switch/", orgs.org_switch, name="org_switch"),
+    path("orgs/<slug:org_slug>/", include(org_patterns)),
+    path("invitations/<str:token>/", members.invitation_accept, name="invitation_accept"),
+    path("settings/tokens/", tokens.token_list, name="token_list"),
+    path("settings/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/", include("portal.api.urls")),
+]

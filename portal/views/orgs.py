@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from portal import services
+from portal.errors import ApplicationError
+from portal.forms import OrganizationCreateForm, OrganizationDeleteForm, OrganizationRenameForm
+from portal.models import Role
+from portal.selectors import audit_events_for, org_for_user, organizations_for_user
+from portal.views.helpers import paginate, report
+
+
+@login_required
+def home(request):
+    org = organizations_for_user(request.user).first()
+    if org is None:
+        return redirect("org_create")
+    return redirect("org_dashboard", org_slug=org.slug)
+
+
+@login_required
+def org_create(request):
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            report(request, exc, form)
+        else:
+            messages.success(request, f"Created {org.name}.")
+            return redirect("org_dashboard", org_slug=org.slug)
+    return render(request, "portal/org_create.html", {"form": form})
+
+
+@login_required
+def org_dashboard(request, org_slug: str):
+    org, membership = org_for_user(request.user, org_slug)
+    return render(request, "portal/org_dashboard.html", {"org": org, "membership": membership})
+
+
+@login_required
+def org_settings(request, org_slug: str):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    form = OrganizationRenameForm(request.POST or None, initial={"name": org.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(org=org, actor=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            report(request, exc, form)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("org_settings", org_slug=org.slug)
+    return render(request, "portal/org_settings.html", {"org": org, "membership": membership, "form": form})
+
+
+@login_required
+def org_delete(request, org_slug: str):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.OWNER)
+    form = OrganizationDeleteForm(request.POST or None, org=org)
+    if request.method == "POST" and form.is_valid():
+        name = org.name
+        services.organization_delete(org=org, actor=request.user)
+        messages.success(request, f"Deleted {name}.")
+        return redirect("home")
+    return render(request, "portal/org_delete.html", {"org": org, "membership": membership, "form": form})
+
+
+@login_required
+def org_activity(request, org_slug: str):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    page = paginate(request, audit_events_for(org))
+    return render(request, "portal/org_activity.html", {"org": org, "membership": membership, "page": page})
+
+
+@login_required
+@require_POST
+def org_switch(request):
+    slug = request.POST.get("org", "")
+    org, _ = org_for_user(request.user, slug)
+    return redirect("org_dashboard", org_slug=org.slug)
