@@ -104,7 +104,10 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '.demo' / 'db.sqlite3'}")}
+DEMO_DIR = BASE_DIR / ".demo"
+if "DATABASE_URL" not in env:
+    DEMO_DIR.mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DEMO_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Runner long-polls and the web request waiting on them share the file: wait, don't fail.

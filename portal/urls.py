@@ -24,6 +24,8 @@ urlpatterns = [
     path("", orgs.home, name="home"),
     path("orgs/new/", orgs.org_create, name="org_create"),
     path("orgs/switch/", orgs.org_switch, name="org_switch"),
+    path("orgs/<slug:org_slug>/runners/<int:runner_id>/access/", include("integrations.urls")),
+    path("orgs/<slug:org_slug>/runners/", include("runners.urls")),
     path("orgs/<slug:org_slug>/", include(org_patterns)),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation_accept"),
     path("settings/tokens/", tokens.token_list, name="token_list"),
@@ -33,4 +35,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("portal.api.urls")),
+    path("api/v1/", include("runners.api.urls")),
+    path("api/runner/v1/", include("runners.agent_api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
 ]

@@ -21,7 +21,7 @@ class OrganizationListView(GenericAPIView):
     def get_queryset(self):
         return organizations_for_user(self.request.user).annotate(my_role=F("memberships__role"))
 
-    @extend_schema(responses=s.OrganizationSerializer(many=True))
+    @extend_schema(responses=s.OrganizationSerializer(many=True), operation_id="orgs_list")
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.OrganizationSerializer(page, many=True).data)
@@ -63,6 +63,7 @@ class OrganizationDetailView(GenericAPIView):
 class MemberListView(GenericAPIView):
     serializer_class = s.MembershipSerializer
 
+    @extend_schema(responses=s.MembershipSerializer(many=True), operation_id="orgs_members_list")
     def get(self, request, org_slug: str):
         org, _ = org_for_user(request.user, org_slug)
         page = self.paginate_queryset(members_of(org))
@@ -99,6 +100,7 @@ class MemberDetailView(GenericAPIView):
 class InvitationListView(GenericAPIView):
     serializer_class = s.InvitationSerializer
 
+    @extend_schema(responses=s.InvitationSerializer(many=True), operation_id="orgs_invitations_list")
     def get(self, request, org_slug: str):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
         page = self.paginate_queryset(pending_invitations(org))

@@ -1,0 +1,31 @@
+"""Bitbucket Server / Data Center: a registered instance, its OAuth 2.0 incoming link, HTTP access tokens."""
+
+from __future__ import annotations
+
+from integrations.providers.base import ProviderSpec, Scope
+
+# OAuth 2.0 incoming application links arrived in 7.20; HTTP access tokens in 7.14.
+MIN_OAUTH_VERSION = (7, 20)
+MIN_TOKEN_VERSION = (7, 14)
+
+PROVIDER = ProviderSpec(
+    id="bitbucket-server",
+    name="Bitbucket Server / Data Center",
+    default_host="",
+    host_editable=True,
+    oauth_docs_url="https://confluence.atlassian.com/bitbucketserver/configure-an-incoming-link-1108483657.html",
+    token_docs_url="https://confluence.atlassian.com/bitbucketserver/http-access-tokens-939515499.html",
+    token_label="HTTP access tokens",
+    label_note="Create an incoming application link (Administration → Application links); "
+    "it shows the Client ID and Client secret.",
+    scopes=(
+        Scope("PUBLIC_REPOS", "see public repositories"),
+        Scope("REPO_READ", "clone repositories and parse context URLs, pull requests and commits"),
+        Scope("REPO_WRITE", "push from environments"),
+        Scope("REPO_ADMIN", "install repository webhooks for projects (org admins)", required=False),
+    ),
+    authorize_path="/rest/oauth2/latest/authorize",
+    token_path="/rest/oauth2/latest/token",
+    client_auth="post",
+    pkce=True,
+)

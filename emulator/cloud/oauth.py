@@ -1,0 +1,123 @@
+"""Bitbucket Cloud OAuth 2.0: the consent page and the token endpoint (rotating refresh tokens)."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+from emulator.cloud.models import CloudRefreshToken, CloudToken, Consumer
+from emulator.cloud.scopes import DEFAULT_CONSUMER_SCOPES, SCOPE_DESCRIPTIONS
+from emulator.httpcore import Request, Response
+from emulator.oauth_common import (
+    add_query,
+    client_credentials,
+    consent_page,
+    consume_code,
+    error_page,
+    issue_code,
+    oauth_error,
+    secrets_equal,
+    start_authorization,
+)
+from emulator.store import PendingAuthorization, State, new_secret
+
+if TYPE_CHECKING:
+    from emulator.app import Emulator
+
+AUTHORIZE_PATH = "/site/oauth2/authorize"
+
+
+def split_scopes(raw: str | None) -> list[str]:
+    return [scope for scope in re.split(r"[\s,]+", raw or "") if scope]
+
+
+def authorize_page(app: Emulator, request: Request) -> Response:
+    state = app.state
+    consumer = state.consumers.get(request.arg("client_id") or "")
+    if consumer is None:
+        return error_page(400, "Invalid client_id: no OAuth consumer with this key exists.")
+    given_redirect = request.arg("redirect_uri")
+    if given_redirect and not given_redirect.startswith(consumer.callback_url):
+        return error_page(400, "redirect_uri does not match the consumer's callback URL.")
+    redirect_uri = given_redirect or consumer.callback_url
+    if request.arg("response_type") != "code":
+        return Response.redirect(add_query(redirect_uri, {
+            "error": "unsupported_response_type", "state": request.arg("state")}))
+    # Bitbucket Cloud takes the scopes from the consumer; a scope parameter narrows them.
+    scopes = split_scopes(request.arg("scope")) or list(consumer.scopes)
+    pending = PendingAuthorization(flavour="cloud", client_id=consumer.key, redirect_uri=redirect_uri,
+                                   state=request.arg("state"), scopes=scopes,
+                                   redirect_uri_given=bool(given_redirect))
+    request_id = start_authorization(state, pending)
+    users = [(u.username, f"{u.display_name} ({u.username})") for u in state.cloud_users.values()]
+    return consent_page(
+        title="Authorize access to Bitbucket Cloud",
+        action=AUTHORIZE_PATH,
+        request_id=request_id,
+        app_name=consumer.name,
+        scopes=[(scope, SCOPE_DESCRIPTIONS.get(scope, "")) for scope in scopes],
+        users=users,
+    )
+
+
+def authorize_decision(app: Emulator, request: Request) -> Response:
+    state = app.state
+    form = request.form()
+    pending = state.pending.pop(form.get("request_id", ""), None)
+    if pending is None or pending.flavour != "cloud":
+        return error_page(400, "This authorization request has expired. Start again from the application.")
+    if form.get("action") != "grant":
+        return Response.redirect(add_query(pending.redirect_uri, {
+            "error": "access_denied", "error_description": "The user denied access.", "state": pending.state}))
+    username = form.get("user") or next(iter(state.cloud_users), "")
+    if username not in state.cloud_users:
+        return error_page(400, f"Unknown user {username!r}.")
+    code = issue_code(state, pending, username)
+    return Response.redirect(add_query(pending.redirect_uri, {"code": code, "state": pending.state}))
+
+
+def access_token(app: Emulator, request: Request) -> Response:
+    state = app.state
+    form = request.form()
+    client_id, client_secret = client_credentials(request, form)
+    consumer = state.consumers.get(client_id)
+    if consumer is None or not secrets_equal(client_secret, consumer.secret):
+        raise oauth_error(401, "invalid_client", "Invalid OAuth client credentials")
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        found = consume_code(state, "cloud", form.get("code", ""), consumer.key, form.get("redirect_uri"))
+        return _token_response(state, consumer, found.username, found.scopes)
+    if grant_type == "refresh_token":
+        refresh = state.cloud_refresh_tokens.get(form.get("refresh_token", ""))
+        if refresh is None or refresh.consumer_key != consumer.key or refresh.revoked:
+            raise oauth_error(400, "invalid_grant", "Invalid refresh_token")
+        if refresh.used:
+            # Rotating refresh tokens: each one works exactly once.
+            raise oauth_error(400, "invalid_grant", "Invalid refresh_token: it has already been used")
+        refresh.used = True
+        return _token_response(state, consumer, refresh.username, refresh.scopes)
+    raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+
+
+def _token_response(state: State, consumer: Consumer, username: str, scopes: list[str]) -> Response:
+    ttl = state.settings.cloud_access_token_ttl
+    access = CloudToken(value=new_secret("bbemu-oauth-"), kind="oauth", scopes=list(scopes), username=username,
+                        consumer_key=consumer.key, expires_at=time.time() + ttl)
+    refresh = CloudRefreshToken(value=new_secret("bbemu-refresh-"), consumer_key=consumer.key,
+                                username=username, scopes=list(scopes))
+    state.cloud_tokens[access.value] = access
+    state.cloud_refresh_tokens[refresh.value] = refresh
+    granted = " ".join(scopes)
+    return Response.json(200, {
+        "access_token": access.value,
+        "scopes": granted,
+        "scope": granted,
+        "expires_in": ttl,
+        "refresh_token": refresh.value,
+        "token_type": "bearer",
+    }, [("Cache-Control", "no-store")])
+
+
+def default_scopes() -> list[str]:
+    return list(DEFAULT_CONSUMER_SCOPES)

@@ -1,0 +1,47 @@
+"""Small helpers for the control API's JSON bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.httpcore import HttpError, Request, Response
+
+
+def bad_request(message: str) -> HttpError:
+    return HttpError(Response.json(400, {"error": message}))
+
+
+def body_of(request: Request) -> dict[str, Any]:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object")
+    return body
+
+
+def required_str(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request(f"{name} is required (a non-empty string)")
+    return value.strip()
+
+
+def optional_list(body: dict[str, Any], name: str) -> list[Any] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise bad_request(f"{name} must be a list")
+    return value
+
+
+def optional_int(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise bad_request(f"{name} must be an integer")
+    return value
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    return Response.json(status, data)

@@ -1,0 +1,122 @@
+"""Bitbucket DC OAuth 2.0 incoming application link: consent page, token endpoint, PKCE S256."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from emulator.httpcore import Request, Response
+from emulator.oauth_common import (
+    add_query,
+    client_credentials,
+    consent_page,
+    consume_code,
+    error_page,
+    issue_code,
+    oauth_error,
+    secrets_equal,
+    start_authorization,
+    verify_pkce,
+)
+from emulator.server.models import OAuthClient, ServerRefreshToken, ServerToken
+from emulator.store import PendingAuthorization, State, new_secret
+
+if TYPE_CHECKING:
+    from emulator.app import Emulator
+
+AUTHORIZE_PATH = "/rest/oauth2/latest/authorize"
+SCOPE_DESCRIPTIONS = {
+    "PUBLIC_REPOS": "View public projects and repositories",
+    "REPO_READ": "View projects and repositories you have access to",
+    "REPO_WRITE": "Push to and modify repositories you have access to",
+    "REPO_ADMIN": "Administer repositories you have access to",
+    "PROJECT_ADMIN": "Administer projects you have access to",
+    "ACCOUNT_WRITE": "Modify your account details",
+    "ADMIN_WRITE": "Administer Bitbucket",
+    "SYSTEM_ADMIN": "Act as a system administrator",
+}
+
+
+def authorize_page(app: Emulator, request: Request) -> Response:
+    state = app.state
+    client = state.oauth_clients.get(request.arg("client_id") or "")
+    if client is None:
+        return error_page(400, "Invalid client_id: no application link with this client ID exists.")
+    redirect_uri = request.arg("redirect_uri") or client.redirect_uri
+    if redirect_uri != client.redirect_uri:
+        return error_page(400, "The redirect_uri does not match the one registered for this application.")
+    reply_state = request.arg("state")
+    if request.arg("response_type") != "code":
+        return Response.redirect(add_query(redirect_uri, {"error": "unsupported_response_type",
+                                                          "state": reply_state}))
+    scopes = [s for s in (request.arg("scope") or "").replace(",", " ").split() if s] or list(client.scopes) \
+        or ["PUBLIC_REPOS"]
+    unknown = [s for s in scopes if s not in SCOPE_DESCRIPTIONS]
+    if unknown:
+        return Response.redirect(add_query(redirect_uri, {
+            "error": "invalid_scope", "error_description": f"Unknown scope(s): {' '.join(unknown)}",
+            "state": reply_state}))
+    challenge = request.arg("code_challenge")
+    method = request.arg("code_challenge_method") or ("plain" if challenge else None)
+    if challenge and method not in ("S256", "plain"):
+        return Response.redirect(add_query(redirect_uri, {
+            "error": "invalid_request", "error_description": "code_challenge_method must be S256",
+            "state": reply_state}))
+    pending = PendingAuthorization(flavour="server", client_id=client.client_id, redirect_uri=redirect_uri,
+                                   state=reply_state, scopes=scopes, code_challenge=challenge,
+                                   code_challenge_method=method, redirect_uri_given=True)
+    request_id = start_authorization(state, pending)
+    users = [(u.slug, f"{u.display_name} ({u.slug})") for u in state.server_users.values()]
+    return consent_page(title="Authorize access to Bitbucket", action=request.mount + AUTHORIZE_PATH,
+                        request_id=request_id, app_name=client.name,
+                        scopes=[(s, SCOPE_DESCRIPTIONS[s]) for s in scopes], users=users)
+
+
+def authorize_decision(app: Emulator, request: Request) -> Response:
+    state = app.state
+    form = request.form()
+    pending = state.pending.pop(form.get("request_id", ""), None)
+    if pending is None or pending.flavour != "server":
+        return error_page(400, "This authorization request has expired. Start again from the application.")
+    if form.get("action") != "grant":
+        return Response.redirect(add_query(pending.redirect_uri, {
+            "error": "access_denied", "error_description": "The user denied access.", "state": pending.state}))
+    slug = form.get("user") or next(iter(state.server_users), "")
+    if slug not in state.server_users:
+        return error_page(400, f"Unknown user {slug!r}.")
+    code = issue_code(state, pending, slug)
+    return Response.redirect(add_query(pending.redirect_uri, {"code": code, "state": pending.state}))
+
+
+def token(app: Emulator, request: Request) -> Response:
+    state = app.state
+    form = request.form()
+    client_id, client_secret = client_credentials(request, form)
+    client = state.oauth_clients.get(client_id)
+    if client is None or not secrets_equal(client_secret, client.client_secret):
+        raise oauth_error(401, "invalid_client", "Client authentication failed")
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        found = consume_code(state, "server", form.get("code", ""), client.client_id, form.get("redirect_uri"))
+        verify_pkce(found, form.get("code_verifier"))
+        return _token_response(state, client, found.username, found.scopes)
+    if grant_type == "refresh_token":
+        refresh = state.server_refresh_tokens.get(form.get("refresh_token", ""))
+        if refresh is None or refresh.client_id != client.client_id or refresh.revoked or refresh.used:
+            raise oauth_error(400, "invalid_grant", "The refresh token is invalid, expired or already used")
+        refresh.used = True
+        return _token_response(state, client, refresh.username, refresh.scopes)
+    raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+
+
+def _token_response(state: State, client: OAuthClient, username: str, scopes: list[str]) -> Response:
+    ttl = state.settings.server_access_token_ttl
+    access = ServerToken(value=new_secret("bbemu-dc-oauth-"), kind="oauth", permissions=list(scopes),
+                         username=username, client_id=client.client_id, expires_at=time.time() + ttl)
+    refresh = ServerRefreshToken(value=new_secret("bbemu-dc-refresh-"), client_id=client.client_id,
+                                 username=username, scopes=list(scopes))
+    state.server_tokens[access.value] = access
+    state.server_refresh_tokens[refresh.value] = refresh
+    return Response.json(200, {"scope": " ".join(scopes), "access_token": access.value, "token_type": "bearer",
+                               "expires_in": ttl, "refresh_token": refresh.value},
+                         [("Cache-Control", "no-store")])

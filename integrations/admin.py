@@ -1,0 +1,113 @@
+"""Django admin: the Runner screen gets a "Repository access" inline that mirrors the dialog."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from integrations import services
+from integrations.forms import ScmIntegrationForm
+from integrations.models import Connection, ScmIntegration
+from integrations.providers import PROVIDER_CHOICES
+from runners.admin import RunnerAdmin
+from runners.models import Runner
+
+
+class RepositoryAccessInline(admin.StackedInline):
+    model = ScmIntegration
+    form = ScmIntegrationForm
+    extra = 0
+    verbose_name = "Repository access"
+    verbose_name_plural = "Repository access"
+    fields = ["provider", "host", "oauth_enabled", "pat_enabled", "callback_url_display", "scopes_display",
+              "client_id", "client_secret", "secret_status", "optional_scopes", "server_version"]
+    readonly_fields = ["callback_url_display", "scopes_display", "secret_status", "server_version"]
+
+    @admin.display(description="Callback URL")
+    def callback_url_display(self, obj: ScmIntegration) -> str:
+        return obj.callback_url if obj.pk else "Shown after saving."
+
+    @admin.display(description="Scopes to select")
+    def scopes_display(self, obj: ScmIntegration) -> str:
+        if not obj.pk:
+            return "-"
+        return format_html("<br>".join("<code>{}</code> — {}" for _ in obj.spec.scopes),
+                           *[v for s in obj.spec.scopes for v in (s.name, s.reason)])
+
+    @admin.display(description="Client secret")
+    def secret_status(self, obj: ScmIntegration) -> str:
+        return obj.get_secret_state_display() if obj.pk else "-"
+
+
+class ProviderFilter(admin.SimpleListFilter):
+    title = "provider"
+    parameter_name = "provider"
+
+    def lookups(self, request, model_admin):
+        return PROVIDER_CHOICES
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(integrations__provider=self.value()).distinct()
+        return queryset
+
+
+admin.site.unregister(Runner)
+
+
+@admin.register(Runner)
+class RunnerWithAccessAdmin(RunnerAdmin):
+    inlines = [*RunnerAdmin.inlines, RepositoryAccessInline]
+    list_filter = [*RunnerAdmin.list_filter, ProviderFilter]
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, RepositoryAccessInline):
+            kwargs["form_kwargs"] = {"runner": obj if obj is not None and obj.pk else None}
+        return kwargs
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ScmIntegration:
+            return super().save_formset(request, form, formset, change)
+        # The same service as the dialog: seals the secret, writes the audit trail.
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms:
+                if inline_form.instance.pk:
+                    services.integration_delete(integration=inline_form.instance, actor=request.user)
+            elif inline_form.has_changed():
+                inline_form._runner = form.instance
+                services.integration_save(form=inline_form, actor=request.user)
+
+
+@admin.register(ScmIntegration)
+class ScmIntegrationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organization", "provider", "host", "oauth_enabled", "pat_enabled", "secret_set"]
+    list_filter = ["provider", "oauth_enabled", "pat_enabled", "organization"]
+    list_select_related = ["organization", "runner"]
+    search_fields = ["host", "client_id", "runner__name", "organization__slug"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # added from the Runner screen, where the runner's key is at hand
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(boolean=True, description="secret set")
+    def secret_set(self, obj: ScmIntegration) -> bool:
+        return obj.client_secret_set
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = ["user", "integration", "method", "username", "status", "last_verified_at", "expires_at"]
+    list_filter = ["status", "method", "integration__provider", "organization"]
+    list_select_related = ["user", "integration", "integration__runner"]
+    search_fields = ["user__email", "username", "git_author_email"]
+    exclude = ["access_token_encrypted", "refresh_token_encrypted"]
+    readonly_fields = ["organization", "integration", "user", "method", "provider_account_id", "username",
+                       "display_name", "git_author_name", "git_author_email", "login", "granted_scopes",
+                       "missing_scopes", "expires_at", "status", "last_verified_at", "last_error",
+                       "broken_notified_at", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,161 @@
+"""The "Configure repository access" form: the one class behind the dialog, the admin inline and the API."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from integrations.hosts import check_public_address, default_host, normalize_host
+from integrations.models import ScmIntegration
+from integrations.models.integration import SecretState
+from integrations.providers import PROVIDER_CHOICES, PROVIDERS, ProviderSpec
+from integrations.server_probe import probe_bitbucket_server
+
+_CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+_ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.optional_scopes()})
+
+
+class ScmIntegrationForm(forms.ModelForm):
+    client_secret = forms.CharField(
+        label="Client Secret",
+        required=False,
+        strip=True,
+        max_length=1024,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    optional_scopes = forms.MultipleChoiceField(
+        label="Optional scopes",
+        required=False,
+        choices=[(s, s) for s in _ALL_OPTIONAL],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Chosen when the dialog opens so the callback URL can be shown before the first save.
+    oauth_key = forms.RegexField(regex=r"^[0-9a-f]{16}$", required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = ScmIntegration
+        fields = ["provider", "host", "oauth_enabled", "pat_enabled", "client_id", "optional_scopes"]
+        widgets = {"provider": forms.Select(choices=PROVIDER_CHOICES)}
+
+    def __init__(self, *args, runner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._runner = runner
+        self.server_version = ""
+        self.fields["host"].required = False
+        self.fields["client_id"].required = False
+        self.fields["provider"].choices = PROVIDER_CHOICES
+        if self.instance.pk:
+            # Another provider is another row: remove this one and add a new one.
+            self.fields["provider"].disabled = True
+            self.fields["oauth_key"].disabled = True
+        self.spec = PROVIDERS.get(self._raw_provider())
+        if self.spec:
+            self.fields["client_id"].label = self.spec.client_id_label
+            self.fields["client_secret"].label = self.spec.client_secret_label
+            self.fields["optional_scopes"].choices = [(s.name, f"{s.name}: {s.reason}") for s in
+                                                      self.spec.optional_scopes()]
+            if not self.spec.host_editable:
+                self.fields["host"].disabled = True
+        if not self.runner_has_key:
+            self.fields["client_secret"].disabled = True
+            self.fields["client_secret"].help_text = (
+                "Waiting for the runner to register: the secret is sealed to the runner's key, "
+                "so it can be entered once the runner has registered."
+            )
+        elif self.instance.pk and self.instance.client_secret_set:
+            self.fields["client_secret"].help_text = "Set. Leave empty to keep it, or enter a new one to replace it."
+
+    @property
+    def runner(self):
+        # Admin inline formsets set the runner on the instance only after __init__.
+        if self._runner is not None:
+            return self._runner
+        return self.instance.runner if self.instance.runner_id else None
+
+    @property
+    def runner_has_key(self) -> bool:
+        return bool(self.runner is not None and self.runner.has_public_key)
+
+    def _raw_provider(self) -> str:
+        if self.instance.pk:
+            return self.instance.provider
+        value = self.data.get(self.add_prefix("provider")) if self.is_bound else None
+        return value or self.initial.get("provider") or ""
+
+    def clean_client_id(self) -> str:
+        value = (self.cleaned_data.get("client_id") or "").strip()
+        if value and not _CLIENT_ID.match(value):
+            raise ValidationError("A client ID is printable characters without spaces (255 at most).")
+        return value
+
+    def clean_client_secret(self) -> str:
+        value = self.cleaned_data.get("client_secret") or ""
+        if not self.runner_has_key and self.data.get(self.add_prefix("client_secret")):
+            raise ValidationError("The runner has not registered yet: enter the secret once it has a key.")
+        if value and any(ch.isspace() for ch in value):
+            raise ValidationError("A client secret has no spaces or line breaks; check what was pasted.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        spec: ProviderSpec | None = PROVIDERS.get(data.get("provider") or "")
+        if spec is None:
+            return data
+        self.spec = spec
+        data["host"] = self._clean_host(spec, data.get("host") or "")
+        data["optional_scopes"] = [s for s in data.get("optional_scopes") or []
+                                   if s in {o.name for o in spec.optional_scopes()}]
+        oauth, pat = data.get("oauth_enabled"), data.get("pat_enabled")
+        if not oauth and not pat:
+            self.add_error("oauth_enabled", "Turn on OAuth, personal access tokens, or both.")
+        if oauth:
+            self._clean_oauth(spec, data)
+        if data["host"] and self.runner is not None and not self.errors:
+            clash = ScmIntegration.objects.filter(runner=self.runner, provider=spec.id, host=data["host"])
+            if clash.exclude(pk=self.instance.pk).exists():
+                self.add_error(None, f"{spec.name} at {data['host']} is already configured on this runner.")
+        if spec.id == "bitbucket-server" and data["host"] and not self.errors:
+            self._check_server_version(data)
+        return data
+
+    def _clean_host(self, spec: ProviderSpec, raw: str) -> str:
+        if not spec.host_editable:
+            return default_host(spec)
+        if not raw.strip() and spec.default_host:
+            return default_host(spec)
+        try:
+            host = normalize_host(raw)
+            check_public_address(host)
+        except ValidationError as exc:
+            self.add_error("host", exc)
+            return ""
+        return host
+
+    def _clean_oauth(self, spec: ProviderSpec, data: dict) -> None:
+        if not data.get("client_id"):
+            self.add_error("client_id", f"Enter the {spec.client_id_label} of your OAuth app.")
+        if not self.runner_has_key or data.get("client_secret"):
+            return
+        instance = self.instance
+        if not instance.pk or instance.secret_state in (SecretState.MISSING, SecretState.NEEDS_REENTRY):
+            self.add_error("client_secret", f"Enter the {spec.client_secret_label}.")
+        elif data.get("client_id") != instance.client_id or data.get("host") != instance.host:
+            # The secret is sealed together with the client ID and the token URL.
+            self.add_error("client_secret", "Re-enter the secret: it is sealed together with the client ID and host.")
+
+    def _check_server_version(self, data: dict) -> None:
+        result = probe_bitbucket_server(data["host"])
+        if result.error:
+            self.add_error("host", result.error)
+            return
+        self.server_version = result.version
+        if not result.supports_tokens:
+            self.add_error("host", f"This instance runs Bitbucket {result.version}; the portal needs 7.14 or later.")
+        elif data.get("oauth_enabled") and not result.supports_oauth:
+            self.add_error(
+                "oauth_enabled",
+                f"OAuth 2.0 needs Bitbucket 7.20 or later; this instance runs {result.version}. "
+                "Turn OAuth off and let users connect with HTTP access tokens.",
+            )

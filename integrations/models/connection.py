@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.crypto import decrypt_str, encrypt_str
+
+
+class Method(models.TextChoices):
+    OAUTH = "oauth", "OAuth"
+    API_TOKEN = "api-token", "API token"
+    ACCESS_TOKEN = "access-token", "Access token"
+    HTTP_ACCESS_TOKEN = "http-access-token", "HTTP access token"
+    PERSONAL_ACCESS_TOKEN = "personal-access-token", "Personal access token"
+    APP_PASSWORD = "app-password", "App password (legacy)"
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRING = "expiring", "Expiring"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+    INSUFFICIENT_SCOPES = "insufficient-scopes", "Insufficient scopes"
+    UNREACHABLE = "unreachable", "Provider unreachable"
+    PENDING = "pending", "Verifying"
+
+
+class Connection(models.Model):
+    """One user's account on one integration. Tokens are encrypted with the portal's key ring."""
+
+    organization = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="connections")
+    integration = models.ForeignKey("integrations.ScmIntegration", on_delete=models.CASCADE,
+                                    related_name="connections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
+    method = models.CharField(max_length=32, choices=Method.choices)
+    provider_account_id = models.CharField(max_length=255, blank=True)
+    username = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    git_author_name = models.CharField(max_length=255, blank=True)
+    git_author_email = models.CharField(max_length=255, blank=True)
+    # For API tokens (HTTP Basic): the Atlassian email or user name that goes with the token.
+    login = models.CharField(max_length=255, blank=True)
+    granted_scopes = models.JSONField(default=list, blank=True)
+    missing_scopes = models.JSONField(default=list, blank=True)
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.PENDING)
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Set when the user has been told about a breakage, so they are told once.
+    broken_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["integration", "user"]
+        constraints = [models.UniqueConstraint(fields=["integration", "user"], name="one_connection_per_user")]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username or self.user} on {self.integration_id}"
+
+    @property
+    def access_token(self) -> str:
+        return decrypt_str(self.access_token_encrypted) if self.access_token_encrypted else ""
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self.access_token_encrypted = encrypt_str(value) if value else ""
+
+    @property
+    def refresh_token(self) -> str:
+        return decrypt_str(self.refresh_token_encrypted) if self.refresh_token_encrypted else ""
+
+    @refresh_token.setter
+    def refresh_token(self, value: str) -> None:
+        self.refresh_token_encrypted = encrypt_str(value) if value else ""
+
+    @property
+    def is_healthy(self) -> bool:
+        return self.status in (Status.ACTIVE, Status.EXPIRING)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from integrations.providers import PROVIDER_CHOICES, ProviderSpec, get_provider
+
+
+def new_oauth_key() -> str:
+    return secrets.token_hex(8)
+
+
+class SecretState(models.TextChoices):
+    NOT_NEEDED = "not-needed", "Not needed (OAuth off)"
+    WAITING_FOR_RUNNER = "waiting-for-runner", "Waiting for the runner to register"
+    MISSING = "missing", "Not set"
+    SET = "set", "Set"
+    NEEDS_REENTRY = "needs-reentry", "Needs re-entry (the runner's key changed)"
+
+
+class ScmIntegration(models.Model):
+    """One provider on one runner: the "Configure repository access" dialog.
+
+    The client secret is sealed to the runner's public key; the portal cannot open it.
+    """
+
+    organization = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="integrations")
+    runner = models.ForeignKey("runners.Runner", on_delete=models.CASCADE, related_name="integrations")
+    provider = models.CharField(max_length=32, choices=PROVIDER_CHOICES)
+    host = models.CharField(max_length=255, help_text="Base URL, with a context path if any.")
+    oauth_enabled = models.BooleanField("Enable OAuth", default=True)
+    pat_enabled = models.BooleanField("Enable personal access tokens", default=True)
+    client_id = models.CharField(max_length=255, blank=True)
+    client_secret_sealed = models.TextField(blank=True, editable=False)
+    # The runner key the secret was sealed to; a rotated key makes the secret unreadable.
+    sealed_key_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    secret_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Names this integration in its OAuth login and callback URLs (allauth's sub-provider id).
+    oauth_key = models.CharField(max_length=32, unique=True, default=new_oauth_key, editable=False)
+    optional_scopes = models.JSONField(default=list, blank=True)
+    server_version = models.CharField(max_length=32, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["runner", "provider", "host"]
+        verbose_name = "repository access"
+        verbose_name_plural = "repository access"
+        constraints = [
+            models.UniqueConstraint(fields=["runner", "provider", "host"], name="one_provider_host_per_runner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spec.name} ({self.host}) on {self.runner_id and self.runner.name}"
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return get_provider(self.provider)
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.spec.required_scopes() + [s for s in self.optional_scopes if s]
+
+    @property
+    def client_secret_set(self) -> bool:
+        return bool(self.client_secret_sealed)
+
+    @property
+    def secret_state(self) -> str:
+        if not self.oauth_enabled:
+            return SecretState.NOT_NEEDED
+        if not self.runner.has_public_key:
+            return SecretState.WAITING_FOR_RUNNER
+        if not self.client_secret_sealed:
+            return SecretState.MISSING
+        if self.sealed_key_fingerprint != self.runner.key_fingerprint:
+            return SecretState.NEEDS_REENTRY
+        return SecretState.SET
+
+    @property
+    def oauth_ready(self) -> bool:
+        return self.oauth_enabled and bool(self.client_id) and self.secret_state == SecretState.SET
+
+    @property
+    def callback_url(self) -> str:
+        return callback_url_for(self.oauth_key)
+
+    @property
+    def token_url(self) -> str:
+        return self.spec.token_url(self.host)
+
+    @property
+    def authorize_url(self) -> str:
+        return self.spec.authorize_url(self.host)
+
+
+# allauth's sub-provider callback route (integrations/oauth/urls.py, name "scm_oauth_callback").
+CALLBACK_PATH = "/accounts/scm/{key}/login/callback/"
+
+
+def callback_url_for(oauth_key: str) -> str:
+    return settings.PORTAL_BASE_URL + CALLBACK_PATH.format(key=oauth_key)

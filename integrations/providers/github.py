@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from integrations.providers.base import ProviderSpec, Scope
+
+PROVIDER = ProviderSpec(
+    id="github",
+    name="GitHub",
+    default_host="https://github.com",
+    host_editable=False,
+    oauth_docs_url="https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/creating-an-oauth-app",
+    token_docs_url="https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens",
+    token_label="personal access tokens",
+    scopes=(
+        Scope("read:user", "read your name for the git author identity"),
+        Scope("user:email", "read your email addresses for the git author identity"),
+        Scope("repo", "clone private repositories, push from environments, read pull requests and issues"),
+        Scope("workflow", "push changes to GitHub Actions workflow files", required=False),
+        Scope("admin:repo_hook", "install repository webhooks for projects (org admins)", required=False),
+    ),
+    authorize_path="/login/oauth/authorize",
+    token_path="/login/oauth/access_token",
+    client_auth="post",
+)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django import template
+
+from integrations.selectors import integrations_of_runner
+
+register = template.Library()
+
+
+@register.inclusion_tag("integrations/_repository_access_section.html")
+def repository_access_section(org, membership, runner):
+    return {
+        "org": org,
+        "runner": runner,
+        "can_edit": membership.has_role("admin"),
+        "integrations": list(integrations_of_runner(runner)),
+    }

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from integrations.views import access
+
+urlpatterns = [
+    path("add/", access.access_add, name="access_add"),
+    path("<int:integration_id>/", access.access_edit, name="access_edit"),
+    path("<int:integration_id>/remove/", access.access_remove, name="access_remove"),
+]

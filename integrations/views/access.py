@@ -1,0 +1,106 @@
+"""The "Configure repository access" dialog: an htmx modal, and the same form as a page without JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from integrations import services
+from integrations.forms import ScmIntegrationForm
+from integrations.models.integration import callback_url_for, new_oauth_key
+from integrations.providers import PROVIDERS
+from integrations.selectors import integration_in_runner, runner_in_org
+from portal.errors import ApplicationError
+from portal.models import Role
+from portal.selectors import org_for_user
+from portal.views.helpers import report
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render(request, context: dict):
+    template = "integrations/_repository_access_modal.html" if _is_htmx(request) else \
+        "integrations/repository_access_page.html"
+    return render(request, template, context)
+
+
+def _done(request, org, runner):
+    url = reverse("runner_detail", args=[org.slug, runner.pk])
+    if _is_htmx(request):
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+def _context(request, org, membership, runner, form, integration=None) -> dict:
+    oauth_key = integration.oauth_key if integration else (form["oauth_key"].value() or new_oauth_key())
+    return {
+        "org": org,
+        "membership": membership,
+        "runner": runner,
+        "form": form,
+        "integration": integration,
+        "spec": form.spec,
+        "providers": PROVIDERS.values(),
+        "oauth_key": oauth_key,
+        "callback_url": callback_url_for(oauth_key),
+    }
+
+
+@login_required
+def access_add(request, org_slug: str, runner_id: int):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    runner = runner_in_org(org, runner_id)
+    if request.method == "POST":
+        form = ScmIntegrationForm(request.POST, runner=runner)
+        if form.is_valid():
+            try:
+                integration = services.integration_save(form=form, actor=request.user)
+            except ApplicationError as exc:
+                report(request, exc, form)
+            else:
+                messages.success(request, f"{integration.spec.name} is configured on {runner.name}.")
+                return _done(request, org, runner)
+    else:
+        provider = request.GET.get("provider", "")
+        form = ScmIntegrationForm(runner=runner, initial={"provider": provider, "oauth_key": new_oauth_key()})
+        if provider not in PROVIDERS:
+            return _render(request, {**_context(request, org, membership, runner, form), "choose_provider": True})
+    return _render(request, _context(request, org, membership, runner, form))
+
+
+@login_required
+def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    runner = runner_in_org(org, runner_id)
+    integration = integration_in_runner(runner, integration_id)
+    form = ScmIntegrationForm(request.POST or None, instance=integration, runner=runner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.integration_save(form=form, actor=request.user)
+        except ApplicationError as exc:
+            report(request, exc, form)
+        else:
+            messages.success(request, f"Saved {integration.spec.name} on {runner.name}.")
+            return _done(request, org, runner)
+    return _render(request, _context(request, org, membership, runner, form, integration))
+
+
+@login_required
+def access_remove(request, org_slug: str, runner_id: int, integration_id: int):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    runner = runner_in_org(org, runner_id)
+    integration = integration_in_runner(runner, integration_id)
+    if request.method == "POST":
+        dropped = services.integration_delete(integration=integration, actor=request.user)
+        note = f" and {dropped} user connection{'s' if dropped != 1 else ''}" if dropped else ""
+        messages.success(request, f"Removed {integration.spec.name}{note} from {runner.name}.")
+        return _done(request, org, runner)
+    template = "integrations/_remove_modal.html" if _is_htmx(request) else "integrations/remove_page.html"
+    context = {"org": org, "membership": membership, "runner": runner, "integration": integration,
+               "connection_count": integration.connections.count()}
+    return render(request, template, context)

@@ -1,0 +1,96 @@
+"""The agent's state directory: its private key and credential (mode 0600) in a directory only it reads (0700)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from runners.agent.sealing import load_private_key, save_private_key, write_private_file
+
+KEY_FILE = "private_key.pem"
+NEW_KEY_FILE = "private_key.new.pem"
+CREDENTIAL_FILE = "credential"
+RUNNER_FILE = "runner.json"
+
+
+class StateError(Exception):
+    """The state directory is missing, incomplete or unsafe."""
+
+
+@dataclass
+class AgentState:
+    directory: Path
+    portal: str
+    runner_id: int
+    runner_name: str
+    organization: str
+    credential: str
+    private_key: X25519PrivateKey
+
+    def __repr__(self) -> str:
+        return f"AgentState(runner={self.runner_name!r} #{self.runner_id}, portal={self.portal!r})"
+
+
+def prepare_directory(directory: Path) -> Path:
+    directory = directory.expanduser()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The directory is ours alone, whatever the umask or a previous owner left.
+    os.chmod(directory, 0o700)
+    return directory
+
+
+def is_registered(directory: Path) -> bool:
+    directory = directory.expanduser()
+    return (directory / CREDENTIAL_FILE).exists() and (directory / RUNNER_FILE).exists()
+
+
+def save_registration(directory: Path, *, private_key: X25519PrivateKey, portal: str, registered: dict) -> None:
+    directory = prepare_directory(directory)
+    save_private_key(directory / KEY_FILE, private_key)
+    write_private_file(directory / CREDENTIAL_FILE, registered["credential"].encode())
+    meta = {"portal": portal, "runner_id": registered["runner_id"], "runner_name": registered.get("runner_name", ""),
+            "organization": registered.get("organization", ""), "key_fingerprint": registered.get("key_fingerprint")}
+    write_private_file(directory / RUNNER_FILE, json.dumps(meta, indent=2).encode())
+
+
+def load(directory: Path) -> AgentState:
+    directory = directory.expanduser()
+    if not is_registered(directory):
+        raise StateError(f"{directory} holds no registration. Run `python -m runners.agent register` first.")
+    mode = directory.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise StateError(f"{directory} is readable by others (mode {mode:o}); run chmod 700 on it.")
+    for name in (KEY_FILE, CREDENTIAL_FILE):
+        file_mode = (directory / name).stat().st_mode & 0o777
+        if file_mode & 0o077:
+            raise StateError(f"{directory / name} is readable by others (mode {file_mode:o}); run chmod 600 on it.")
+    try:
+        meta = json.loads((directory / RUNNER_FILE).read_text())
+        return AgentState(
+            directory=directory, portal=str(meta["portal"]).rstrip("/"), runner_id=int(meta["runner_id"]),
+            runner_name=str(meta.get("runner_name", "")), organization=str(meta.get("organization", "")),
+            credential=(directory / CREDENTIAL_FILE).read_text().strip(),
+            private_key=load_private_key(directory / KEY_FILE),
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise StateError(f"{directory} is damaged: {exc}") from None
+
+
+def stage_new_key(state: AgentState, private_key: X25519PrivateKey) -> Path:
+    """Written before the portal hears of it, so a crash mid-rotation never loses the key the portal has."""
+    path = state.directory / NEW_KEY_FILE
+    save_private_key(path, private_key)
+    return path
+
+
+def commit_new_key(state: AgentState, staged: Path, private_key: X25519PrivateKey, fingerprint: str) -> None:
+    os.replace(staged, state.directory / KEY_FILE)
+    state.private_key = private_key
+    meta_path = state.directory / RUNNER_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["key_fingerprint"] = fingerprint
+    write_private_file(meta_path, json.dumps(meta, indent=2).encode())

@@ -1,0 +1,115 @@
+"""The runner agent's API (/api/runner/v1/). Every call but `register` carries the runner credential."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.crypto import decrypt_str
+from runners import services
+from runners.agent_api import serializers as s
+from runners.agent_api.authentication import IsRunnerAgent, RunnerCredentialAuthentication
+
+TAG = ["runner agent"]
+_POLL_INTERVAL = 0.5  # seconds between looks for new work during a long poll
+
+
+class AgentView(APIView):
+    authentication_classes = [RunnerCredentialAuthentication]
+    permission_classes = [IsRunnerAgent]
+
+    @property
+    def runner(self):
+        return self.request.auth
+
+
+def _runner_body(runner) -> dict:
+    return s.AgentRunnerSerializer(runner).data
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAG, request=s.RegisterSerializer, responses={201: s.RegisteredSerializer})
+    def post(self, request):
+        data = s.RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        runner, credential = services.runner_register(**data.validated_data)
+        body = {
+            "runner_id": runner.pk, "runner_name": runner.name, "organization": runner.organization.slug,
+            "credential": credential, "portal": settings.PORTAL_BASE_URL, "key_fingerprint": runner.key_fingerprint,
+            "long_poll_seconds": settings.RUNNER_LONG_POLL_SECONDS,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RotateKeyView(AgentView):
+    @extend_schema(tags=TAG, request=s.RotateKeySerializer, responses=s.AgentRunnerSerializer)
+    def post(self, request):
+        data = s.RotateKeySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        runner = services.runner_rotate_key(runner=self.runner, **data.validated_data)
+        services.runner_seen(runner=runner)
+        return Response(_runner_body(runner))
+
+
+class HeartbeatView(AgentView):
+    @extend_schema(tags=TAG, request=s.HeartbeatSerializer, responses=s.AgentRunnerSerializer)
+    def post(self, request):
+        data = s.HeartbeatSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.runner_seen(runner=self.runner, agent_version=data.validated_data.get("agent_version"))
+        return Response(_runner_body(self.runner))
+
+
+class MeView(AgentView):
+    """What the portal knows about this runner, without counting as a sign of life."""
+
+    @extend_schema(tags=TAG, responses=s.AgentRunnerSerializer)
+    def get(self, request):
+        return Response(_runner_body(self.runner))
+
+
+class NextJobView(AgentView):
+    @extend_schema(
+        tags=TAG,
+        parameters=[OpenApiParameter("wait", float, description="Seconds to wait for work (capped by the portal).")],
+        responses={200: s.JobSerializer, 204: None},
+    )
+    def get(self, request):
+        try:
+            wait = float(request.query_params.get("wait", "0"))
+        except ValueError:
+            wait = 0.0
+        wait = min(max(wait, 0.0), settings.RUNNER_LONG_POLL_SECONDS)
+        deadline = time.monotonic() + wait
+        services.runner_seen(runner=self.runner)
+        while True:
+            job = services.runner_job_claim_next(runner=self.runner)
+            if job is not None:
+                payload = json.loads(decrypt_str(job.payload_encrypted)) if job.payload_encrypted else {}
+                body = {"id": job.pk, "kind": job.kind, "payload": payload, "expires_at": job.expires_at}
+                return Response(s.JobSerializer(body).data)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            time.sleep(min(_POLL_INTERVAL, remaining))
+
+
+class JobResultView(AgentView):
+    @extend_schema(tags=TAG, request=s.JobResultSerializer, responses={204: None})
+    def post(self, request, job_id: int):
+        data = s.JobResultSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.runner_seen(runner=self.runner)
+        services.runner_job_finish(runner=self.runner, job_id=job_id, ok=data.validated_data["ok"],
+                                   result=data.validated_data.get("result"), error=data.validated_data.get("error", ""))
+        return Response(status=status.HTTP_204_NO_CONTENT)

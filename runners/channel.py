@@ -1,0 +1,119 @@
+"""The portal's side of the agent channel: hand a runner's agent some work and wait, bounded, for its answer.
+
+The agent long-polls the portal (see runners/agent/README.md), so "sending" a job is writing a row
+the agent claims; "waiting" is polling that row. Nothing here ever blocks longer than the timeout,
+and an offline runner fails at once.
+
+Call `run_job` outside `transaction.atomic()`: the agent reads the job through another connection
+and only sees it once committed. Inside a transaction it can only time out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+
+from portal.crypto import decrypt_str
+from portal.errors import Unavailable
+from runners import services
+from runners.models import Runner, RunnerJob, RunnerStatus
+
+logger = logging.getLogger(__name__)
+
+JOB_OAUTH_TOKEN = "oauth.token"
+JOB_PING = "ping"
+# First checks come quickly (a warm agent answers in tens of ms), then back off to spare the database.
+_POLL_INTERVALS = (0.05, 0.1, 0.1, 0.2, 0.2, 0.3)
+_POLL_INTERVAL_MAX = 0.5
+
+
+class RunnerOffline(Unavailable):
+    code = "runner_offline"
+
+
+class RunnerTimeout(Unavailable):
+    code = "runner_timeout"
+
+
+class RunnerJobFailed(Unavailable):
+    code = "runner_job_failed"
+
+
+def _refresh_liveness(runner: Runner) -> None:
+    fresh = Runner.objects.filter(pk=runner.pk).values("public_key", "last_seen_at").first()
+    if fresh is not None:
+        runner.public_key, runner.last_seen_at = fresh["public_key"], fresh["last_seen_at"]
+
+
+def run_job(runner: Runner, kind: str, payload: dict, *, timeout: float | None = None) -> dict:
+    """Create a job for the runner's agent and return its result; raise Runner* errors (HTTP 503)."""
+    _refresh_liveness(runner)
+    status = runner.status
+    if status == RunnerStatus.PENDING:
+        raise RunnerOffline(f"The runner {runner.name} has not registered yet: run its agent's register command first.")
+    if status != RunnerStatus.ONLINE:
+        raise RunnerOffline(f"The runner {runner.name} is offline: start its agent and try again.")
+    timeout = settings.RUNNER_JOB_TIMEOUT_SECONDS if timeout is None else timeout
+    timeout = max(0.1, float(timeout))
+    if transaction.get_connection().in_atomic_block:
+        logger.warning("run_job(%s) inside a transaction: the agent cannot see the job until it commits.", kind)
+    job = services.runner_job_create(runner=runner, kind=kind, payload=payload, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while True:
+        row = RunnerJob.objects.filter(pk=job.pk).values("state", "result_encrypted", "error").first()
+        if row is None:  # the runner was deleted while we waited
+            raise RunnerJobFailed(f"The runner {runner.name} was removed while the portal waited for it.")
+        if row["state"] in (RunnerJob.State.DONE, RunnerJob.State.FAILED):
+            return _answer(runner, job, row)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        delay = _POLL_INTERVALS[attempt] if attempt < len(_POLL_INTERVALS) else _POLL_INTERVAL_MAX
+        time.sleep(min(delay, remaining))
+        attempt += 1
+    if not services.runner_job_expire(job=job):
+        # The agent answered between our last look and the expiry: use the answer.
+        row = RunnerJob.objects.filter(pk=job.pk).values("state", "result_encrypted", "error").first()
+        if row is not None and row["state"] in (RunnerJob.State.DONE, RunnerJob.State.FAILED):
+            return _answer(runner, job, row)
+    logger.info("Runner %s did not answer job %s (%s) within %.1fs", runner.pk, job.pk, kind, timeout)
+    raise RunnerTimeout(
+        f"The runner {runner.name} did not answer within {timeout:g} seconds. Check that its agent is running "
+        "and can reach the portal, then try again."
+    )
+
+
+def _answer(runner: Runner, job: RunnerJob, row: dict) -> dict:
+    services.runner_job_forget(job=job)
+    if row["state"] == RunnerJob.State.FAILED:
+        raise RunnerJobFailed(f"The runner {runner.name} could not complete the request: {row['error']}")
+    try:
+        result = json.loads(decrypt_str(row["result_encrypted"])) if row["result_encrypted"] else {}
+    except ValueError:
+        raise RunnerJobFailed(f"The runner {runner.name} sent an answer the portal cannot read.") from None
+    if not isinstance(result, dict):
+        raise RunnerJobFailed(f"The runner {runner.name} sent an answer the portal cannot read.")
+    return result
+
+
+def oauth_token_request(runner: Runner, *, sealed_blob_text: str, integration_id: int, grant: dict) -> dict:
+    """Have the agent post `grant` to the token URL sealed with the client secret.
+
+    `grant` holds grant_type plus code/redirect_uri/code_verifier or refresh_token (and e.g. scope).
+    Returns {"status": int, "body": dict}: the provider's token endpoint response as the agent got it.
+    """
+    payload = {"sealed": sealed_blob_text, "integration_id": int(integration_id), "grant": dict(grant)}
+    result = run_job(runner, JOB_OAUTH_TOKEN, payload)
+    if not isinstance(result.get("status"), int) or not isinstance(result.get("body"), dict):
+        raise RunnerJobFailed(f"The runner {runner.name} sent a malformed token response.")
+    return {"status": result["status"], "body": result["body"]}
+
+
+def runner_ping(runner: Runner, *, timeout: float | None = None) -> dict:
+    """A round trip through the agent: {"pong": true, "agent_version": ...}."""
+    return run_job(runner, JOB_PING, {}, timeout=timeout)

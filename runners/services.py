@@ -1,0 +1,252 @@
+"""Writes to runners and their jobs. Web views, the REST API, the agent API and the admin all call these."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from portal.audit import audit_record
+from portal.crypto import encrypt_str
+from portal.errors import Conflict, Forbidden, ValidationFailed
+from portal.models import Organization, User
+from portal.services import hash_token
+from runners.agent.sealing import SUITES, SealError, key_fingerprint, seal
+from runners.models import Runner, RunnerJob
+
+REGISTRATION_TOKEN_PREFIX = "rrt_"
+CREDENTIAL_PREFIX = "rnc_"
+EDITABLE_FIELDS = ("name", "kind", "cloud_provider", "region")
+MAX_RESULT_BYTES = 256 * 1024
+MAX_ERROR_CHARS = 1000
+
+
+def _summary(runner: Runner) -> dict:
+    return {"name": runner.name, "kind": runner.kind, "cloud_provider": runner.cloud_provider, "region": runner.region}
+
+
+def _validated_save(runner: Runner, *, update_fields: list[str] | None = None) -> None:
+    try:
+        runner.full_clean(exclude=["credential_hash", "registration_token_hash", "public_key"], validate_unique=False,
+                         validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationFailed.from_django(exc) from None
+    name_taken = Runner.objects.filter(organization_id=runner.organization_id, name=runner.name).exclude(pk=runner.pk)
+    message = f"There is already a runner named {runner.name} in this organization."
+    if name_taken.exists():
+        raise ValidationFailed(f"name: {message}", fields={"name": [message]})
+    try:
+        with transaction.atomic():
+            runner.save(update_fields=update_fields)
+    except IntegrityError:  # a concurrent create with the same name
+        raise ValidationFailed(f"name: {message}", fields={"name": [message]}) from None
+
+
+def _new_registration_token(runner: Runner) -> str:
+    token = REGISTRATION_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    runner.registration_token_hash = hash_token(token)
+    ttl = timedelta(hours=settings.RUNNER_REGISTRATION_TOKEN_TTL_HOURS)
+    runner.registration_token_expires_at = timezone.now() + ttl
+    return token
+
+
+@transaction.atomic
+def runner_create(
+    *, org: Organization, actor: User | None, name: str, kind: str, cloud_provider: str = "", region: str = ""
+) -> tuple[Runner, str]:
+    """Returns the runner and its registration token, which is never retrievable again."""
+    runner = Runner(organization=org, name=(name or "").strip(), kind=kind, cloud_provider=cloud_provider or "",
+                    region=(region or "").strip(), created_by=actor if getattr(actor, "pk", None) else None)
+    token = _new_registration_token(runner)
+    _validated_save(runner)
+    audit_record(organization=org, actor=actor, action="runner.created", target=runner, after=_summary(runner))
+    return runner, token
+
+
+@transaction.atomic
+def runner_update(*, runner: Runner, actor: User | None, **changes: str) -> Runner:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))}.")
+    before = _summary(runner)
+    for field, value in changes.items():
+        setattr(runner, field, (value or "").strip())
+    _validated_save(runner, update_fields=list(EDITABLE_FIELDS))
+    after = _summary(runner)
+    if after != before:
+        audit_record(organization=runner.organization, actor=actor, action="runner.updated", target=runner,
+                     before={k: v for k, v in before.items() if after[k] != v},
+                     after={k: v for k, v in after.items() if before[k] != v})
+    return runner
+
+
+@transaction.atomic
+def runner_delete(*, runner: Runner, actor: User | None) -> None:
+    audit_record(organization=runner.organization, actor=actor, action="runner.deleted", target=runner,
+                 before=_summary(runner))
+    runner.delete()
+
+
+@transaction.atomic
+def runner_registration_token_regenerate(*, runner: Runner, actor: User | None) -> str:
+    """A new one-time token; the previous one stops working. Registering again replaces the key."""
+    token = _new_registration_token(runner)
+    runner.save(update_fields=["registration_token_hash", "registration_token_expires_at"])
+    audit_record(organization=runner.organization, actor=actor, action="runner.registration_token_regenerated",
+                 target=runner, after={"expires_at": runner.registration_token_expires_at.isoformat()})
+    return token
+
+
+def _check_public_key(public_key: str, suite: str) -> None:
+    if suite not in SUITES:
+        raise ValidationFailed(f"suite: Unsupported key suite {suite!r}; this portal supports {', '.join(SUITES)}.",
+                               fields={"suite": ["Unsupported key suite."]})
+    try:
+        # A trial seal rejects malformed and degenerate keys now, not when an admin saves a secret.
+        seal(public_key, b"probe", b"scm-portal/v1 key-check", suite=suite)
+    except SealError as exc:
+        raise ValidationFailed(f"public_key: {exc}", fields={"public_key": [str(exc)]}) from None
+
+
+def _agent_label(runner: Runner) -> str:
+    return f"runner agent {runner.name}"
+
+
+@transaction.atomic
+def runner_register(
+    *, registration_token: str, public_key: str, suite: str, agent_version: str = "", hostname: str = ""
+) -> tuple[Runner, str]:
+    """Consumes a registration token; returns the runner and its new agent credential (shown once)."""
+    runner = (Runner.objects.select_for_update().select_related("organization")
+              .filter(registration_token_hash=hash_token(registration_token or "")).first())
+    if runner is None:
+        raise Forbidden("This registration token is not valid. It may have been used already or regenerated.",
+                        code="invalid_registration_token")
+    if runner.registration_token_expires_at is None or runner.registration_token_expires_at <= timezone.now():
+        raise Forbidden("This registration token has expired. Generate a new one on the runner's page.",
+                        code="expired_registration_token")
+    _check_public_key(public_key, suite)
+    before = {"fingerprint": runner.key_fingerprint}
+    credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    runner.public_key, runner.key_suite, runner.key_registered_at = public_key, suite, now
+    runner.credential_hash = hash_token(credential)
+    runner.registration_token_hash = None
+    runner.registration_token_expires_at = None
+    runner.agent_version, runner.hostname = (agent_version or "")[:40], (hostname or "")[:255]
+    runner.last_seen_at = now
+    runner.save()
+    audit_record(organization=runner.organization, actor=None, actor_label=_agent_label(runner),
+                 action="runner.registered", target=runner, before=before,
+                 after={"fingerprint": runner.key_fingerprint, "hostname": runner.hostname})
+    return runner, credential
+
+
+@transaction.atomic
+def runner_rotate_key(*, runner: Runner, public_key: str, suite: str) -> Runner:
+    """A new agent key. Secrets sealed to the old key cannot be re-sealed here: they need re-entry."""
+    _check_public_key(public_key, suite)
+    runner = Runner.objects.select_for_update().select_related("organization").get(pk=runner.pk)
+    if runner.public_key == public_key:
+        raise Conflict("This public key is already registered.")
+    before = {"fingerprint": runner.key_fingerprint}
+    runner.public_key, runner.key_suite, runner.key_registered_at = public_key, suite, timezone.now()
+    runner.save(update_fields=["public_key", "key_suite", "key_registered_at"])
+    audit_record(organization=runner.organization, actor=None, actor_label=_agent_label(runner),
+                 action="runner.key_rotated", target=runner, before=before,
+                 after={"fingerprint": key_fingerprint(public_key)})
+    return runner
+
+
+def runner_seen(*, runner: Runner, agent_version: str | None = None) -> None:
+    """Every authenticated agent call lands here; no audit event, it is a pulse, not a change."""
+    now = timezone.now()
+    fields: dict = {"last_seen_at": now}
+    if agent_version is not None and agent_version[:40] != runner.agent_version:
+        fields["agent_version"] = agent_version[:40]
+    Runner.objects.filter(pk=runner.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(runner, name, value)
+
+
+# Jobs ------------------------------------------------------------------------------------------
+
+
+def runner_job_create(*, runner: Runner, kind: str, payload: dict, timeout: float) -> RunnerJob:
+    now = timezone.now()
+    return RunnerJob.objects.create(runner=runner, kind=kind, payload_encrypted=encrypt_str(json.dumps(payload)),
+                                    created_at=now, expires_at=now + timedelta(seconds=timeout))
+
+
+def runner_job_claim_next(*, runner: Runner) -> RunnerJob | None:
+    """The oldest live job of this runner, claimed atomically; two agents never get the same job."""
+    with transaction.atomic():
+        pending = RunnerJob.objects.filter(runner=runner, state=RunnerJob.State.PENDING,
+                                           expires_at__gt=timezone.now()).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True)
+        job = pending.first()
+        if job is None:
+            return None
+        # On databases without row locks (SQLite, the demo) the conditional update is the claim.
+        claimed = RunnerJob.objects.filter(pk=job.pk, state=RunnerJob.State.PENDING).update(
+            state=RunnerJob.State.CLAIMED, claimed_at=timezone.now())
+        if not claimed:
+            return None
+        job.state = RunnerJob.State.CLAIMED
+        return job
+
+
+@transaction.atomic
+def runner_job_finish(
+    *, runner: Runner, job_id: int, ok: bool, result: dict | None = None, error: str = ""
+) -> RunnerJob:
+    """The agent's answer. Scoped by runner: another runner's job id does not exist for this one."""
+    job = RunnerJob.objects.select_for_update().filter(pk=job_id, runner=runner).first()
+    if job is None:
+        raise Http404("No such job.")
+    if job.state != RunnerJob.State.CLAIMED:
+        raise Conflict(f"This job is {job.get_state_display().lower()}; the portal no longer waits for it.",
+                       code="job_not_claimed")
+    if ok:
+        encoded = json.dumps(result if result is not None else {})
+        if len(encoded) > MAX_RESULT_BYTES:
+            raise ValidationFailed(f"result: Larger than {MAX_RESULT_BYTES} bytes.",
+                                   fields={"result": ["Too large."]})
+        job.state, job.result_encrypted = RunnerJob.State.DONE, encrypt_str(encoded)
+    else:
+        job.state, job.error = RunnerJob.State.FAILED, (error or "The agent reported an error.")[:MAX_ERROR_CHARS]
+    # The agent has what it needed: the payload (which may hold a refresh token) goes now.
+    job.payload_encrypted = ""
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "result_encrypted", "error", "payload_encrypted", "finished_at"])
+    return job
+
+
+def runner_job_expire(*, job: RunnerJob) -> bool:
+    """Stop waiting. False when the agent answered first (the caller should read the answer)."""
+    updated = RunnerJob.objects.filter(
+        pk=job.pk, state__in=[RunnerJob.State.PENDING, RunnerJob.State.CLAIMED]
+    ).update(state=RunnerJob.State.EXPIRED, payload_encrypted="", finished_at=timezone.now())
+    return bool(updated)
+
+
+def runner_job_forget(*, job: RunnerJob) -> None:
+    """After the caller read the answer: no token lingers in the table."""
+    RunnerJob.objects.filter(pk=job.pk).update(payload_encrypted="", result_encrypted="")
+
+
+def runner_jobs_purge(*, older_than: timedelta = timedelta(days=7)) -> int:
+    """Old finished rows and abandoned ones (a portal process died while waiting). For a periodic task."""
+    now = timezone.now()
+    RunnerJob.objects.filter(state__in=[RunnerJob.State.PENDING, RunnerJob.State.CLAIMED],
+                             expires_at__lt=now).update(state=RunnerJob.State.EXPIRED, payload_encrypted="",
+                                                        result_encrypted="", finished_at=now)
+    deleted, _ = RunnerJob.objects.filter(created_at__lt=now - older_than).delete()
+    return deleted

@@ -1,0 +1,3 @@
+"""`make bench`: speed figures, printed. Later issues add benchmarks here."""
+
+print("no benchmarks yet")

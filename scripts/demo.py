@@ -1,0 +1,129 @@
+"""`make demo`: the whole product on one machine, offline.
+
+Starts the Bitbucket emulator, migrates and seeds the embedded SQLite database, serves the
+portal, registers and runs a local runner agent, and configures repository access against
+the emulator. Ctrl-C stops everything. Running it again reuses the data (idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PORT = int(os.environ.get("PORT", "8000"))
+EMULATOR_PORT = int(os.environ.get("EMULATOR_PORT", str(PORT + 1)))
+HOST = "127.0.0.1"
+PORTAL = f"http://{HOST}:{PORT}"
+EMULATOR = f"http://{HOST}:{EMULATOR_PORT}"
+STATE_DIR = ROOT / ".demo" / "agent"
+
+ENV = {
+    **os.environ,
+    "DEBUG": "true",
+    "PORTAL_ENV": "development",
+    "PORTAL_BASE_URL": PORTAL,
+    "BITBUCKET_CLOUD_WEB_URL": EMULATOR,
+    "BITBUCKET_CLOUD_API_URL": EMULATOR,
+    # The demo's Bitbucket Server is the emulator on loopback over http.
+    "SCM_ALLOW_HTTP_HOSTS": "true",
+    "SCM_ALLOW_PRIVATE_HOSTS": "true",
+    "PYTHONUNBUFFERED": "1",
+}
+for name in ("DATABASE_URL", "CELERY_BROKER_URL"):  # the embedded default, whatever the shell has
+    ENV.pop(name, None)
+
+children: list[subprocess.Popen] = []
+
+
+def manage(*args: str, capture: bool = False) -> str:
+    result = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=ENV, check=True, text=True,
+                            stdout=subprocess.PIPE if capture else None)
+    return result.stdout or ""
+
+
+def spawn(*args: str, log: str) -> subprocess.Popen:
+    out = open(ROOT / ".demo" / log, "ab")  # noqa: SIM115 - lives as long as the child
+    proc = subprocess.Popen([PY, *args], cwd=ROOT, env=ENV, stdout=out, stderr=subprocess.STDOUT)
+    children.append(proc)
+    return proc
+
+
+def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{what} exited early; see .demo/*.log")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    sys.exit(f"{what} did not start within {seconds:.0f}s; see .demo/*.log")
+
+
+def stop(*_args) -> None:
+    for proc in reversed(children):
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in children:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    sys.exit(0)
+
+
+def main() -> None:
+    (ROOT / ".demo").mkdir(exist_ok=True)
+    signal.signal(signal.SIGTERM, stop)
+    emulator = spawn("-m", "emulator", "--host", HOST, "--port", str(EMULATOR_PORT), "--seed", "demo",
+                     log="emulator.log")
+    manage("migrate", "--no-input", "-v0")
+    manage("collectstatic", "--no-input", "-v0")
+    tenancy = manage("seed_demo", capture=True)
+    registration = json.loads(manage("seed_demo", "--runner", capture=True).strip().splitlines()[-1])
+    web = spawn("manage.py", "runserver", f"{HOST}:{PORT}", "--noreload", log="web.log")
+    wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
+    wait_for(f"{PORTAL}/accounts/login/", web, "The portal")
+    if registration["registration_token"]:
+        shutil.rmtree(STATE_DIR, ignore_errors=True)
+        subprocess.run([PY, "-m", "runners.agent", "register", "--portal", PORTAL, "--token",
+                        registration["registration_token"], "--state-dir", str(STATE_DIR)],
+                       cwd=ROOT, env=ENV, check=True)
+    spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
+    access = manage("seed_demo", "--access", EMULATOR, capture=True)
+    print(f"""
+SCM portal demo is running: {PORTAL}
+  Bitbucket emulator:  {EMULATOR}  (Cloud at /, Server at /bbs/bitbucket)
+  runner agent:        acme-aws (state in .demo/agent, log in .demo/agent.log)
+{access.rstrip()}
+Sign in with:
+{tenancy.split('Demo data ready.', 1)[-1].rstrip()}
+Django admin: {PORTAL}/admin/   API docs: {PORTAL}/api/docs/
+Logs are in .demo/*.log. Press Ctrl-C to stop.
+""", flush=True)
+    try:
+        web.wait()
+    except KeyboardInterrupt:
+        pass
+    stop()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (subprocess.CalledProcessError, KeyboardInterrupt) as exc:
+        for proc in children:
+            if proc.poll() is None:
+                proc.terminate()
+        sys.exit(str(exc) if isinstance(exc, subprocess.CalledProcessError) else 0)

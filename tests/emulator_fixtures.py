@@ -1,0 +1,1 @@
+"""Placeholder: the emulator helper writes the real fixtures here."""
