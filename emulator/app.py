@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from emulator import faults, requestlog
+from emulator.clock import now
 from emulator.config import Settings
 from emulator.httpcore import HttpError, Request, Response, Router
 from emulator.store import State
@@ -27,6 +28,7 @@ class Emulator:
         self.server = Router()
         self.control = Router()
         self.seed_name: str | None = None
+        self.started = now()
         # Imported here: the route modules import this module's types.
         from emulator import control
         from emulator.cloud import routes as cloud_routes

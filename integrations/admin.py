@@ -70,13 +70,20 @@ class RunnerWithAccessAdmin(RunnerAdmin):
         if formset.model is not ScmIntegration:
             return super().save_formset(request, form, formset, change)
         # The same service as the dialog: seals the secret, writes the audit trail.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if inline_form in formset.deleted_forms:
                 if inline_form.instance.pk:
                     services.integration_delete(integration=inline_form.instance, actor=request.user)
+                    formset.deleted_objects.append(inline_form.instance)
             elif inline_form.has_changed():
+                is_new = inline_form.instance.pk is None
                 inline_form._runner = form.instance
-                services.integration_save(form=inline_form, actor=request.user)
+                saved = services.integration_save(form=inline_form, actor=request.user)
+                if is_new:
+                    formset.new_objects.append(saved)
+                else:
+                    formset.changed_objects.append((saved, inline_form.changed_data))
 
 
 @admin.register(ScmIntegration)

@@ -4,6 +4,7 @@ into a proxy into its own network (SSRF)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,6 +12,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations.providers import ProviderSpec
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def default_host(spec: ProviderSpec) -> str:
@@ -43,6 +54,8 @@ def normalize_host(value: str) -> str:
     if parts.scheme == "http" and not settings.SCM_ALLOW_HTTP_HOSTS:
         raise ValidationError("Use https. (Operators can allow http for lab instances with SCM_ALLOW_HTTP_HOSTS.)")
     host = parts.hostname.lower()
+    if not _HOSTNAME.match(host) and not _is_ip(host):
+        raise ValidationError("Enter a valid URL: the host name has characters a host name cannot have.")
     netloc = f"[{host}]" if ":" in host else host
     if port:
         netloc = f"{netloc}:{port}"

@@ -189,6 +189,21 @@ def _missing_scopes(response: httpx.Response, body: Any) -> tuple[tuple[str, ...
     return missing, granted
 
 
+def _authenticated_but_not_permitted(response: httpx.Response, request: httpx.Request | None, body: Any) -> bool:
+    """Bitbucket Server answers 401 (not 403) when a valid credential lacks a permission.
+
+    It still names the user in X-AUSERNAME then, and the exception is an *Authorisation* one;
+    reading that as "token revoked" would disconnect a healthy connection.
+    """
+    if response.headers.get("X-AUSERNAME"):
+        return True
+    if request is None or "Authorization" not in request.headers:
+        return False  # anonymous: signing in is exactly what is missing
+    errors = body.get("errors") if isinstance(body, dict) else None
+    names = [e.get("exceptionName") or "" for e in errors or () if isinstance(e, dict)]
+    return any(name.endswith(".AuthorisationException") for name in names)
+
+
 def raise_for_response(response: httpx.Response, *, provider: str) -> None:
     """Raise the typed error for a non-2xx response; return None for success."""
     status = response.status_code
@@ -205,7 +220,9 @@ def raise_for_response(response: httpx.Response, *, provider: str) -> None:
     common: dict[str, Any] = {"provider": provider, "status": status, "method": method, "path": path}
 
     if status == 401:
-        raise Unauthorized(message or "credential invalid or revoked", **common)
+        if _authenticated_but_not_permitted(response, request, body):
+            raise Forbidden(message, **common)
+        raise Unauthorized(message, **common)
     if status == 403:
         missing, granted = _missing_scopes(response, body)
         lacks_scope = "scope" in message.lower()
@@ -326,9 +343,7 @@ class ProviderSession:
         headers = {}
         if authenticated and self.credential is not None:
             headers["Authorization"] = self.credential.authorization()
-        request = self._client.build_request(
-            method, url, params=params, json=json_body, data=data, headers=headers
-        )
+        request = self._client.build_request(method, url, params=params, json=json_body, data=data, headers=headers)
         path = request.url.path
         started = time.monotonic()
         try:
@@ -351,9 +366,7 @@ class ProviderSession:
         self._record(method, path, None, started, error=error.detail)
         raise error
 
-    def _record(
-        self, method: str, path: str, status: int | None, started: float, error: str | None = None
-    ) -> None:
+    def _record(self, method: str, path: str, status: int | None, started: float, error: str | None = None) -> None:
         duration_ms = int((time.monotonic() - started) * 1000)
         self.exchanges.append(Exchange(method, path, status, duration_ms, error))
 
@@ -392,9 +405,7 @@ def _page_error(session: ProviderSession, url: str, why: str) -> ProviderUnavail
     )
 
 
-def iter_cloud_values(
-    session: ProviderSession, path: str, params: Mapping[str, Any] | None = None
-) -> Iterator[Any]:
+def iter_cloud_values(session: ProviderSession, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
     """Bitbucket Cloud paging: `values` + a `next` URL, followed as given.
 
     `next` is followed only on the API's own origin, so the credential never goes elsewhere.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -36,7 +37,8 @@ def ping(state: AgentState, payload: dict) -> dict:
 def _parse_body(response: httpx.Response, raw: bytes) -> dict:
     text = raw.decode("utf-8", errors="replace")
     try:
-        body = response.json() if raw else {}
+        # From the bytes already read: a streamed response has no .json() of its own.
+        body = json.loads(text) if raw else {}
         if isinstance(body, dict):
             return body
     except ValueError:

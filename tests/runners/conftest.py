@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -40,7 +41,7 @@ def register_runner(org, actor=None, name: str = "acme-aws", *, online: bool = T
     runner, credential = services.runner_register(registration_token=token, public_key=public_key_b64(key),
                                                   suite=SUITE_NAME, agent_version="test", hostname="test-host")
     if not online:
-        Runner.objects.filter(pk=runner.pk).update(last_seen_at=timezone.now() - timezone.timedelta(hours=1))
+        Runner.objects.filter(pk=runner.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
         runner.refresh_from_db()
     return RegisteredRunner(runner=runner, private_key=key, credential=credential)
 

@@ -229,9 +229,7 @@ class BitbucketCloudClient:
     def token_url(self) -> str:
         return f"{self.web_url}/site/oauth2/access_token"
 
-    def authorize_url(
-        self, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str] | None = None
-    ) -> str:
+    def authorize_url(self, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str] | None = None) -> str:
         """Bitbucket grants the scopes configured on the consumer; `scope` is sent only if asked."""
         params = {
             "client_id": client_id,

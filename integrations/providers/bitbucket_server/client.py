@@ -162,9 +162,7 @@ class BitbucketServerClient:
         if username is None:
             raise Unauthorized("request was served anonymously", provider=PROVIDER)
         user = self.user(username)
-        return GitAuthor(
-            name=user.get("displayName") or user.get("name") or username, email=user.get("emailAddress")
-        )
+        return GitAuthor(name=user.get("displayName") or user.get("name") or username, email=user.get("emailAddress"))
 
     # --- projects and repositories ------------------------------------------------------------
 
@@ -190,9 +188,7 @@ class BitbucketServerClient:
         self, project: str, slug: str, filter_text: str | None = None, *, limit: int = PAGE_LIMIT
     ) -> list[dict[str, Any]]:
         params = {"filterText": filter_text} if filter_text else None
-        return list(
-            iter_server_values(self.session, f"{_repo_path(project, slug)}/branches", params, limit=limit)
-        )
+        return list(iter_server_values(self.session, f"{_repo_path(project, slug)}/branches", params, limit=limit))
 
     def commit(self, project: str, slug: str, commit_id: str) -> dict[str, Any]:
         return self.session.get_json(f"{_repo_path(project, slug)}/commits/{_seg(commit_id)}")

@@ -1,0 +1,1 @@
+"""Webhook receiving: signature checks (and, later, the receiver views and deliveries)."""

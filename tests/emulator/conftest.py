@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator.openapi import CLOUD_SPEC, DC_SPEC, Spec
+from tests.emulator.world import World, build_world
+
+
+@pytest.fixture(scope="session")
+def cloud_spec() -> Spec:
+    return Spec(CLOUD_SPEC, "urn:bitbucket-cloud")
+
+
+@pytest.fixture(scope="session")
+def dc_spec() -> Spec:
+    return Spec(DC_SPEC, "urn:bitbucket-dc")
+
+
+@pytest.fixture
+def world(emulator) -> World:
+    return build_world(emulator)
