@@ -19,8 +19,19 @@ class RepositoryAccessInline(admin.StackedInline):
     extra = 0
     verbose_name = "Repository access"
     verbose_name_plural = "Repository access"
-    fields = ["provider", "host", "oauth_enabled", "pat_enabled", "callback_url_display", "scopes_display",
-              "client_id", "client_secret", "secret_status", "optional_scopes", "server_version"]
+    fields = [
+        "provider",
+        "host",
+        "oauth_enabled",
+        "pat_enabled",
+        "callback_url_display",
+        "scopes_display",
+        "client_id",
+        "client_secret",
+        "secret_status",
+        "optional_scopes",
+        "server_version",
+    ]
     readonly_fields = ["callback_url_display", "scopes_display", "secret_status", "server_version"]
 
     @admin.display(description="Callback URL")
@@ -31,8 +42,10 @@ class RepositoryAccessInline(admin.StackedInline):
     def scopes_display(self, obj: ScmIntegration) -> str:
         if not obj.pk:
             return "-"
-        return format_html("<br>".join("<code>{}</code> — {}" for _ in obj.spec.scopes),
-                           *[v for s in obj.spec.scopes for v in (s.name, s.reason)])
+        return format_html(
+            "<br>".join("<code>{}</code> — {}" for _ in obj.spec.scopes),
+            *[v for s in obj.spec.scopes for v in (s.name, s.reason)],
+        )
 
     @admin.display(description="Client secret")
     def secret_status(self, obj: ScmIntegration) -> str:
@@ -111,10 +124,26 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_select_related = ["user", "integration", "integration__runner"]
     search_fields = ["user__email", "username", "git_author_email"]
     exclude = ["access_token_encrypted", "refresh_token_encrypted"]
-    readonly_fields = ["organization", "integration", "user", "method", "provider_account_id", "username",
-                       "display_name", "git_author_name", "git_author_email", "login", "granted_scopes",
-                       "missing_scopes", "expires_at", "status", "last_verified_at", "last_error",
-                       "broken_notified_at", "created_at"]
+    readonly_fields = [
+        "organization",
+        "integration",
+        "user",
+        "method",
+        "provider_account_id",
+        "username",
+        "display_name",
+        "git_author_name",
+        "git_author_email",
+        "login",
+        "granted_scopes",
+        "missing_scopes",
+        "expires_at",
+        "status",
+        "last_verified_at",
+        "last_error",
+        "broken_notified_at",
+        "created_at",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -25,8 +25,14 @@ def seed_runner() -> tuple[Runner, str | None]:
     alice = User.objects.get(email="alice@acme.example")
     runner = Runner.objects.filter(organization=org, name=RUNNER_NAME).first()
     if runner is None:
-        runner, token = runner_create(org=org, actor=alice, name=RUNNER_NAME, kind=Runner.Kind.SELF_HOSTED,
-                                      cloud_provider="aws", region="eu-west-1")
+        runner, token = runner_create(
+            org=org,
+            actor=alice,
+            name=RUNNER_NAME,
+            kind=Runner.Kind.SELF_HOSTED,
+            cloud_provider="aws",
+            region="eu-west-1",
+        )
         return runner, token
     if not runner.has_public_key:
         return runner, runner_registration_token_regenerate(runner=runner, actor=alice)
@@ -52,8 +58,14 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
         if existing is not None and existing.secret_state == "set":
             done.append(existing)
             continue
-        data = {"provider": provider, "host": host, "oauth_enabled": True, "pat_enabled": True,
-                "client_id": client_id, "client_secret": secret}
+        data = {
+            "provider": provider,
+            "host": host,
+            "oauth_enabled": True,
+            "pat_enabled": True,
+            "client_id": client_id,
+            "client_secret": secret,
+        }
         form = ScmIntegrationForm(data, instance=existing, runner=runner)
         done.append(integration_save(form=form, actor=alice))
     _register_in_emulator(emulator_url, done)
@@ -66,12 +78,20 @@ def _register_in_emulator(emulator_url: str, integrations: list[ScmIntegration])
         for integration in integrations:
             secret = secrets[integration.client_id]
             if integration.provider == "bitbucket-cloud":
-                body = {"key": integration.client_id, "secret": secret, "name": "Acme portal (demo)",
-                        "callback_url": integration.callback_url}
+                body = {
+                    "key": integration.client_id,
+                    "secret": secret,
+                    "name": "Acme portal (demo)",
+                    "callback_url": integration.callback_url,
+                }
                 emu.post("/_emulator/cloud/consumers", json=body).raise_for_status()
             else:
-                body = {"client_id": integration.client_id, "client_secret": secret, "name": "Acme portal (demo)",
-                        "redirect_uri": integration.callback_url}
+                body = {
+                    "client_id": integration.client_id,
+                    "client_secret": secret,
+                    "name": "Acme portal (demo)",
+                    "redirect_uri": integration.callback_url,
+                }
                 emu.post("/_emulator/server/oauth-clients", json=body).raise_for_status()
 
 

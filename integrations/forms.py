@@ -54,8 +54,9 @@ class ScmIntegrationForm(forms.ModelForm):
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label
             self.fields["client_secret"].label = self.spec.client_secret_label
-            self.fields["optional_scopes"].choices = [(s.name, f"{s.name}: {s.reason}") for s in
-                                                      self.spec.optional_scopes()]
+            self.fields["optional_scopes"].choices = [
+                (s.name, f"{s.name}: {s.reason}") for s in self.spec.optional_scopes()
+            ]
             if not self.spec.host_editable:
                 self.fields["host"].disabled = True
         if not self.runner_has_key:
@@ -105,8 +106,9 @@ class ScmIntegrationForm(forms.ModelForm):
             return data
         self.spec = spec
         data["host"] = self._clean_host(spec, data.get("host") or "")
-        data["optional_scopes"] = [s for s in data.get("optional_scopes") or []
-                                   if s in {o.name for o in spec.optional_scopes()}]
+        data["optional_scopes"] = [
+            s for s in data.get("optional_scopes") or [] if s in {o.name for o in spec.optional_scopes()}
+        ]
         oauth, pat = data.get("oauth_enabled"), data.get("pat_enabled")
         if not oauth and not pat:
             self.add_error("oauth_enabled", "Turn on OAuth, personal access tokens, or both.")

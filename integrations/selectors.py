@@ -24,8 +24,9 @@ def integrations_of_runner(runner: Runner) -> QuerySet[ScmIntegration]:
 
 
 def integration_in_runner(runner: Runner, integration_id: int) -> ScmIntegration:
-    return get_object_or_404(ScmIntegration.objects.select_related("runner", "organization"),
-                             pk=integration_id, runner=runner)
+    return get_object_or_404(
+        ScmIntegration.objects.select_related("runner", "organization"), pk=integration_id, runner=runner
+    )
 
 
 def connections_of_user(user, org: Organization) -> QuerySet[Connection]:

@@ -22,16 +22,32 @@ class IntegrationSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScmIntegration
         fields = [
-            "id", "runner", "provider", "host", "oauth_enabled", "pat_enabled", "client_id", "client_secret_set",
-            "secret_state", "callback_url", "scopes", "optional_scopes", "server_version", "created_at", "updated_at",
+            "id",
+            "runner",
+            "provider",
+            "host",
+            "oauth_enabled",
+            "pat_enabled",
+            "client_id",
+            "client_secret_set",
+            "secret_state",
+            "callback_url",
+            "scopes",
+            "optional_scopes",
+            "server_version",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
     @staticmethod
     def _scope_list(integration: ScmIntegration) -> list[dict]:
         chosen = set(integration.optional_scopes or [])
-        return [{"name": s.name, "reason": s.reason, "required": s.required}
-                for s in integration.spec.scopes if s.required or s.name in chosen]
+        return [
+            {"name": s.name, "reason": s.reason, "required": s.required}
+            for s in integration.spec.scopes
+            if s.required or s.name in chosen
+        ]
 
     def get_scopes(self, integration: ScmIntegration) -> list[dict]:
         return ScopeSerializer(self._scope_list(integration), many=True).data
@@ -41,11 +57,16 @@ class IntegrationWriteSerializer(serializers.Serializer):
     """Documents the write shape; validation itself is the dialog's form (one set of rules)."""
 
     provider = serializers.ChoiceField(choices=PROVIDER_CHOICES, help_text="Fixed after creation.")
-    host = serializers.CharField(required=False, allow_blank=True,
-                                 help_text="Base URL; required for bitbucket-server, optional for gitlab.")
+    host = serializers.CharField(
+        required=False, allow_blank=True, help_text="Base URL; required for bitbucket-server, optional for gitlab."
+    )
     oauth_enabled = serializers.BooleanField(required=False)
     pat_enabled = serializers.BooleanField(required=False)
     client_id = serializers.CharField(required=False, allow_blank=True)
-    client_secret = serializers.CharField(required=False, write_only=True, allow_blank=True,
-                                          help_text="Write-only; sealed to the runner's key. Reads show client_secret_set.")
+    client_secret = serializers.CharField(
+        required=False,
+        write_only=True,
+        allow_blank=True,
+        help_text="Write-only; sealed to the runner's key. Reads show client_secret_set.",
+    )
     optional_scopes = serializers.ListField(child=serializers.CharField(), required=False)

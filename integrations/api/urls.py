@@ -3,8 +3,14 @@ from django.urls import path
 from integrations.api import views
 
 urlpatterns = [
-    path("orgs/<slug:org_slug>/runners/<int:runner_id>/integrations/", views.IntegrationListView.as_view(),
-         name="api_integration_list"),
-    path("orgs/<slug:org_slug>/runners/<int:runner_id>/integrations/<int:integration_id>/",
-         views.IntegrationDetailView.as_view(), name="api_integration_detail"),
+    path(
+        "orgs/<slug:org_slug>/runners/<int:runner_id>/integrations/",
+        views.IntegrationListView.as_view(),
+        name="api_integration_list",
+    ),
+    path(
+        "orgs/<slug:org_slug>/runners/<int:runner_id>/integrations/<int:integration_id>/",
+        views.IntegrationDetailView.as_view(),
+        name="api_integration_detail",
+    ),
 ]

@@ -16,8 +16,13 @@ from portal.models import Role
 from portal.selectors import org_for_user
 
 _TYPES = {
-    "provider": str, "host": str, "client_id": str, "client_secret": str,
-    "oauth_enabled": bool, "pat_enabled": bool, "optional_scopes": list,
+    "provider": str,
+    "host": str,
+    "client_id": str,
+    "client_secret": str,
+    "oauth_enabled": bool,
+    "pat_enabled": bool,
+    "optional_scopes": list,
 }
 
 
@@ -29,15 +34,21 @@ def _form_data(payload, instance=None) -> dict:
     if unknown:
         raise ValidationFailed(f"{unknown[0]}: Unknown field.", fields={k: ["Unknown field."] for k in unknown})
     for name, value in payload.items():
-        if not isinstance(value, _TYPES[name]) or (name == "optional_scopes" and
-                                                  not all(isinstance(v, str) for v in value)):
+        if not isinstance(value, _TYPES[name]) or (
+            name == "optional_scopes" and not all(isinstance(v, str) for v in value)
+        ):
             kind = {str: "a string", bool: "true or false", list: "a list of strings"}[_TYPES[name]]
             raise ValidationFailed(f"{name}: Must be {kind}.", fields={name: [f"Must be {kind}."]})
     data: dict = {}
     if instance is not None:
-        data = {"provider": instance.provider, "host": instance.host, "oauth_enabled": instance.oauth_enabled,
-                "pat_enabled": instance.pat_enabled, "client_id": instance.client_id,
-                "optional_scopes": list(instance.optional_scopes or [])}
+        data = {
+            "provider": instance.provider,
+            "host": instance.host,
+            "oauth_enabled": instance.oauth_enabled,
+            "pat_enabled": instance.pat_enabled,
+            "client_id": instance.client_id,
+            "optional_scopes": list(instance.optional_scopes or []),
+        }
     else:
         data = {"oauth_enabled": True, "pat_enabled": True}
     data.update(payload)

@@ -30,8 +30,7 @@ class Connection(models.Model):
     """One user's account on one integration. Tokens are encrypted with the portal's key ring."""
 
     organization = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="connections")
-    integration = models.ForeignKey("integrations.ScmIntegration", on_delete=models.CASCADE,
-                                    related_name="connections")
+    integration = models.ForeignKey("integrations.ScmIntegration", on_delete=models.CASCADE, related_name="connections")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
     method = models.CharField(max_length=32, choices=Method.choices)
     provider_account_id = models.CharField(max_length=255, blank=True)

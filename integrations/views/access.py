@@ -24,8 +24,11 @@ def _is_htmx(request) -> bool:
 
 
 def _render(request, context: dict):
-    template = "integrations/_repository_access_modal.html" if _is_htmx(request) else \
-        "integrations/repository_access_page.html"
+    template = (
+        "integrations/_repository_access_modal.html"
+        if _is_htmx(request)
+        else "integrations/repository_access_page.html"
+    )
     return render(request, template, context)
 
 
@@ -101,6 +104,11 @@ def access_remove(request, org_slug: str, runner_id: int, integration_id: int):
         messages.success(request, f"Removed {integration.spec.name}{note} from {runner.name}.")
         return _done(request, org, runner)
     template = "integrations/_remove_modal.html" if _is_htmx(request) else "integrations/remove_page.html"
-    context = {"org": org, "membership": membership, "runner": runner, "integration": integration,
-               "connection_count": integration.connections.count()}
+    context = {
+        "org": org,
+        "membership": membership,
+        "runner": runner,
+        "integration": integration,
+        "connection_count": integration.connections.count(),
+    }
     return render(request, template, context)

@@ -29,9 +29,14 @@ def admin_post(client, runner, data: dict):
     """The Runner change form with one new "Repository access" inline row."""
     url = reverse("admin:runners_runner_change", args=[runner.pk])
     form = {
-        "name": runner.name, "kind": runner.kind, "cloud_provider": runner.cloud_provider, "region": runner.region,
-        "integrations-TOTAL_FORMS": "1", "integrations-INITIAL_FORMS": "0",
-        "integrations-MIN_NUM_FORMS": "0", "integrations-MAX_NUM_FORMS": "1000",
+        "name": runner.name,
+        "kind": runner.kind,
+        "cloud_provider": runner.cloud_provider,
+        "region": runner.region,
+        "integrations-TOTAL_FORMS": "1",
+        "integrations-INITIAL_FORMS": "0",
+        "integrations-MIN_NUM_FORMS": "0",
+        "integrations-MAX_NUM_FORMS": "1000",
         "_continue": "Save",
     }
     for key, value in data.items():

@@ -38,8 +38,12 @@ def reg(world):
 def test_secret_is_sealed_so_only_the_runner_opens_it_with_the_token_url(world, reg):
     integration = save(reg.runner, world.a.admin, provider="github", client_id="Iv1.abc", client_secret=SECRET)
     assert SECRET not in integration.client_secret_sealed
-    doc = open_client_secret(reg.private_key, SealedBlob.from_text(integration.client_secret_sealed),
-                             runner_id=reg.runner.pk, integration_id=integration.pk)
+    doc = open_client_secret(
+        reg.private_key,
+        SealedBlob.from_text(integration.client_secret_sealed),
+        runner_id=reg.runner.pk,
+        integration_id=integration.pk,
+    )
     assert doc.client_secret == SECRET
     assert doc.token_url == "https://github.com/login/oauth/access_token"
     assert doc.client_id == "Iv1.abc"
@@ -50,11 +54,19 @@ def test_a_blob_copied_onto_another_integration_cannot_be_opened(world, reg):
     first = save(reg.runner, world.a.admin, provider="github", client_id="a", client_secret=SECRET)
     second = save(reg.runner, world.a.admin, provider="gitlab", client_id="b", client_secret="other-secret")
     with pytest.raises(SealError):
-        open_client_secret(reg.private_key, SealedBlob.from_text(first.client_secret_sealed),
-                           runner_id=reg.runner.pk, integration_id=second.pk)
+        open_client_secret(
+            reg.private_key,
+            SealedBlob.from_text(first.client_secret_sealed),
+            runner_id=reg.runner.pk,
+            integration_id=second.pk,
+        )
     with pytest.raises(SealError):
-        open_client_secret(generate_private_key(), SealedBlob.from_text(first.client_secret_sealed),
-                           runner_id=reg.runner.pk, integration_id=first.pk)
+        open_client_secret(
+            generate_private_key(),
+            SealedBlob.from_text(first.client_secret_sealed),
+            runner_id=reg.runner.pk,
+            integration_id=first.pk,
+        )
 
 
 def test_at_least_one_method_must_be_on(world, reg):
@@ -109,8 +121,16 @@ def test_http_hosts_need_the_operator_setting(world, reg):
 
 
 @override_settings(SCM_ALLOW_PRIVATE_HOSTS=False)
-@pytest.mark.parametrize("host", ["https://127.0.0.1", "https://10.1.2.3:7990", "https://169.254.169.254",
-                                  "https://[::1]/bitbucket", "https://localhost"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "https://127.0.0.1",
+        "https://10.1.2.3:7990",
+        "https://169.254.169.254",
+        "https://[::1]/bitbucket",
+        "https://localhost",
+    ],
+)
 def test_internal_addresses_are_refused_to_prevent_ssrf(world, reg, host):
     errors = errors_of(reg.runner, provider="bitbucket-server", host=host, pat_enabled=True)
     assert "private, loopback or link-local" in errors["host"][0]
@@ -128,18 +148,28 @@ def test_a_runner_without_a_key_takes_everything_but_the_secret(world):
 def test_rotating_the_runner_key_marks_the_secret_for_re_entry(world, reg):
     integration = save(reg.runner, world.a.admin, provider="github", client_id="abc", client_secret=SECRET)
     new_key = generate_private_key()
-    runner_services.runner_rotate_key(runner=reg.runner, public_key=public_key_b64(new_key),
-                                      suite="X25519-HKDF-SHA256-CHACHA20POLY1305")
+    runner_services.runner_rotate_key(
+        runner=reg.runner, public_key=public_key_b64(new_key), suite="X25519-HKDF-SHA256-CHACHA20POLY1305"
+    )
     integration.refresh_from_db()
     assert integration.secret_state == "needs-reentry"
-    errors = errors_of(integration.runner, instance=integration, provider="github", oauth_enabled=True,
-                       client_id="abc")
+    errors = errors_of(integration.runner, instance=integration, provider="github", oauth_enabled=True, client_id="abc")
     assert "Enter the Client Secret" in errors["client_secret"][0]
-    integration = save(integration.runner, world.a.admin, instance=integration, provider="github", client_id="abc",
-                       client_secret="new-secret")
+    integration = save(
+        integration.runner,
+        world.a.admin,
+        instance=integration,
+        provider="github",
+        client_id="abc",
+        client_secret="new-secret",
+    )
     assert integration.secret_state == "set"
-    doc = open_client_secret(new_key, SealedBlob.from_text(integration.client_secret_sealed),
-                             runner_id=reg.runner.pk, integration_id=integration.pk)
+    doc = open_client_secret(
+        new_key,
+        SealedBlob.from_text(integration.client_secret_sealed),
+        runner_id=reg.runner.pk,
+        integration_id=integration.pk,
+    )
     assert doc.client_secret == "new-secret"
 
 
@@ -149,8 +179,7 @@ def test_changing_client_id_or_host_asks_for_the_secret_again(world, reg):
     assert "sealed together" in errors["client_secret"][0]
     # Keeping everything else as it is keeps the secret without re-entry.
     integration.refresh_from_db()  # a ModelForm writes its input onto the instance, even when invalid
-    kept = save(reg.runner, world.a.admin, instance=integration, provider="gitlab", client_id="abc",
-                pat_enabled=False)
+    kept = save(reg.runner, world.a.admin, instance=integration, provider="gitlab", client_id="abc", pat_enabled=False)
     assert kept.client_secret_sealed == integration.client_secret_sealed
 
 

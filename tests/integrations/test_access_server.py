@@ -20,8 +20,9 @@ def _form(reg, host, **data):
 
 def test_a_current_instance_is_accepted_and_its_version_recorded(world, reg, emulator):
     emulator.control("POST", "/server/settings", {"version": "8.19.1"})
-    form = _form(reg, emulator.server_url + "/", oauth_enabled="on", pat_enabled="on", client_id="cid",
-                 client_secret="csecret")
+    form = _form(
+        reg, emulator.server_url + "/", oauth_enabled="on", pat_enabled="on", client_id="cid", client_secret="csecret"
+    )
     integration = integration_save(form=form, actor=world.a.admin)
     assert integration.host == emulator.server_url  # trailing slash normalized, context path kept
     assert integration.server_version == "8.19.1"
@@ -45,8 +46,7 @@ def test_instances_older_than_7_14_are_refused(world, reg, emulator):
 
 
 def test_an_unreachable_or_failing_host_is_a_form_error_not_a_500(world, reg, emulator):
-    emulator.control("POST", "/faults", {"path": "application-properties", "kind": "status",
-                                                    "status": 503})
+    emulator.control("POST", "/faults", {"path": "application-properties", "kind": "status", "status": 503})
     form = _form(reg, emulator.server_url, pat_enabled="on")
     assert not form.is_valid()
     assert "Could not read the Bitbucket version" in form.errors["host"][0]

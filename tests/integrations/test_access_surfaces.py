@@ -51,7 +51,9 @@ def _api_error_fields(response) -> set[str]:
 def _html_error_fields(response) -> set[str]:
     assert response.status_code == 200  # re-rendered with errors, not redirected
     if "inline_admin_formsets" in response.context:  # the admin: the Repository access inline's new row
-        (formset,) = [f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "integrations"]
+        (formset,) = [
+            f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "integrations"
+        ]
         return set(formset.forms[0].errors)
     return set(response.context["form"].errors)
 
@@ -71,16 +73,22 @@ def test_every_surface_rejects_the_same_input_naming_the_same_field(
 def test_the_api_names_unknown_fields_and_wrong_types(world, reg, api_client_for):
     api = api_client_for(world.a.admin)
     assert _api_error_fields(api_post(api, reg.runner, {"provider": "github", "client_secret_sealed": "x"})) == {
-        "client_secret_sealed"}
-    assert _api_error_fields(api_post(api, reg.runner, {"provider": "github", "pat_enabled": "yes"})) == {
-        "pat_enabled"}
-    assert api.post(reverse("api_integration_list", args=["acme", reg.runner.pk]), "not json",
-                    content_type="application/json").status_code == 400
+        "client_secret_sealed"
+    }
+    assert _api_error_fields(api_post(api, reg.runner, {"provider": "github", "pat_enabled": "yes"})) == {"pat_enabled"}
+    assert (
+        api.post(
+            reverse("api_integration_list", args=["acme", reg.runner.pk]), "not json", content_type="application/json"
+        ).status_code
+        == 400
+    )
 
 
 def _configure_everywhere(world, reg, operator, client_for, api_client_for) -> list[ScmIntegration]:
     good = {"oauth_enabled": True, "pat_enabled": True, "client_id": "client-1", "client_secret": SECRET}
-    assert dialog_post(client_for(world.a.admin), reg.runner, {"provider": "bitbucket-cloud", **good}).status_code == 302
+    assert (
+        dialog_post(client_for(world.a.admin), reg.runner, {"provider": "bitbucket-cloud", **good}).status_code == 302
+    )
     assert admin_post(client_for(operator), reg.runner, {"provider": "github", **good}).status_code == 302
     response = api_post(api_client_for(world.a.admin), reg.runner, {"provider": "gitlab", **good})
     assert response.status_code == 201, response.content
@@ -111,11 +119,11 @@ def test_after_configuring_everywhere_no_table_or_log_holds_the_secret(
 
 def test_the_edit_dialog_shows_set_with_replace_and_never_the_value(world, reg, client_for):
     client = client_for(world.a.admin)
-    dialog_post(client, reg.runner, {"provider": "github", "oauth_enabled": True, "client_id": "abc",
-                                     "client_secret": SECRET})
+    dialog_post(
+        client, reg.runner, {"provider": "github", "oauth_enabled": True, "client_id": "abc", "client_secret": SECRET}
+    )
     integration = ScmIntegration.objects.get()
-    page = client.get(reverse("access_edit", args=["acme", reg.runner.pk, integration.pk]),
-                      HTTP_HX_REQUEST="true")
+    page = client.get(reverse("access_edit", args=["acme", reg.runner.pk, integration.pk]), HTTP_HX_REQUEST="true")
     html = page.content.decode()
     assert 'id="secret-set"' in html and "Enter a new secret to replace it" in html
     assert SECRET not in html and integration.client_secret_sealed not in html
@@ -124,14 +132,19 @@ def test_the_edit_dialog_shows_set_with_replace_and_never_the_value(world, reg, 
 
 
 def test_the_dialog_shows_the_callback_url_and_scopes_with_reasons(world, reg, client_for):
-    page = client_for(world.a.admin).get(reverse("access_add", args=["acme", reg.runner.pk]) +
-                                         "?provider=bitbucket-cloud")
+    page = client_for(world.a.admin).get(
+        reverse("access_add", args=["acme", reg.runner.pk]) + "?provider=bitbucket-cloud"
+    )
     html = page.content.decode()
     assert "http://testserver" not in html
     assert "/accounts/scm/" in html and "/login/callback/" in html
-    for scope, reason in [("account", "git author"), ("repository", "clone repositories"),
-                          ("repository:write", "push from environments"), ("pullrequest", "pull requests"),
-                          ("issue", "issues")]:
+    for scope, reason in [
+        ("account", "git author"),
+        ("repository", "clone repositories"),
+        ("repository:write", "push from environments"),
+        ("pullrequest", "pull requests"),
+        ("issue", "issues"),
+    ]:
         assert f"<code>{scope}</code>" in html and reason in html
     assert "Bitbucket calls them Key and Secret" in html
 
@@ -161,18 +174,26 @@ def test_members_see_the_list_but_cannot_change_it(world, reg, client_for, api_c
     assert member.post(reverse("access_remove", args=["acme", reg.runner.pk, integration.pk])).status_code == 403
     api = api_client_for(world.a.member)
     assert api.get(reverse("api_integration_list", args=["acme", reg.runner.pk])).status_code == 200
-    response = api.patch(reverse("api_integration_detail", args=["acme", reg.runner.pk, integration.pk]),
-                         {"pat_enabled": False}, format="json")
+    response = api.patch(
+        reverse("api_integration_detail", args=["acme", reg.runner.pk, integration.pk]),
+        {"pat_enabled": False},
+        format="json",
+    )
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
     assert ScmIntegration.objects.get().pat_enabled is True
 
 
 @pytest.mark.parametrize("count", [1, 30])
-def test_runner_page_queries_do_not_grow_with_providers(world, reg, client_for, django_assert_max_num_queries,
-                                                        count):
+def test_runner_page_queries_do_not_grow_with_providers(world, reg, client_for, django_assert_max_num_queries, count):
     for n in range(count):
-        ScmIntegration.objects.create(organization=world.a.org, runner=reg.runner, provider="gitlab",
-                                      host=f"https://gitlab{n}.example.com", pat_enabled=True, oauth_enabled=False)
+        ScmIntegration.objects.create(
+            organization=world.a.org,
+            runner=reg.runner,
+            provider="gitlab",
+            host=f"https://gitlab{n}.example.com",
+            pat_enabled=True,
+            oauth_enabled=False,
+        )
     client = client_for(world.a.admin)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("runner_detail", args=["acme", reg.runner.pk]))

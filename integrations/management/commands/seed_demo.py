@@ -11,10 +11,16 @@ class Command(BaseCommand):
     help = "Create the demo organizations, people, runner and repository access (idempotent)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--runner", action="store_true",
-                            help="also create the demo runner; prints JSON with a registration token if it must register")
-        parser.add_argument("--access", metavar="EMULATOR_URL",
-                            help="configure Bitbucket Cloud and Server on the registered demo runner against the emulator")
+        parser.add_argument(
+            "--runner",
+            action="store_true",
+            help="also create the demo runner; prints JSON with a registration token if it must register",
+        )
+        parser.add_argument(
+            "--access",
+            metavar="EMULATOR_URL",
+            help="configure Bitbucket Cloud and Server on the registered demo runner against the emulator",
+        )
 
     def handle(self, *args, **options) -> None:
         from integrations import demo
