@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +39,14 @@ if PORTAL_ENV not in {"development", "production", "test"}:
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = secret("SECRET_KEY", DEMO_SECRET_KEY)
 PORTAL_ENCRYPTION_KEYS = [k.strip() for k in (secret("PORTAL_ENCRYPTION_KEYS", "") or "").split(",") if k.strip()]
+for _key in PORTAL_ENCRYPTION_KEYS:
+    # A malformed ring must stop the start, not the first request that encrypts (never echo the key).
+    try:
+        Fernet(_key)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            "PORTAL_ENCRYPTION_KEYS must be comma-separated Fernet keys (32 url-safe base64 bytes each)."
+        ) from None
 
 if PORTAL_ENV == "production":
     if DEBUG:

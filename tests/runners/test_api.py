@@ -73,8 +73,8 @@ def test_admin_creates_and_gets_the_token_once(world, api_client_for):
 def test_validation_errors_name_the_field(world, api_client_for):
     create_runner(world.a.org, world.a.admin)
     client = api_client_for(world.a.admin)
-    cases = [({**NEW, "region": ""}, "region"), ({**NEW, "kind": "moon"}, "kind"), ({**NEW, "name": "acme-aws"}, "name"),
-             ({**NEW, "region": "Not A Region"}, "region")]
+    cases = [({**NEW, "region": ""}, "region"), ({**NEW, "kind": "moon"}, "kind"),
+             ({**NEW, "name": "acme-aws"}, "name"), ({**NEW, "region": "Not A Region"}, "region")]
     for data, field in cases:
         response = client.post(LIST, data, format="json")
         assert response.status_code == 400, data

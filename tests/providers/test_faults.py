@@ -1,0 +1,201 @@
+"""Outages, rate limits and dropped connections injected by the emulator, for both flavours.
+
+The rule under test: a 5xx, 429 or broken connection raises a typed error; it is never read as
+"no more pages" (Read the Docs' fault), and no message ever carries the credential.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from emulator.testing import RunningEmulator, start_emulator
+from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
+from integrations.providers.http import (
+    BasicCredentials,
+    BearerToken,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    iter_cloud_values,
+    iter_server_values,
+)
+from tests.providers.world import CloudWorld, ServerWorld, seed_cloud_repos, seed_server_repos
+
+
+def fault(emulator: RunningEmulator, path: str, kind: str, **extra) -> None:
+    emulator.control("POST", "/faults", json={"path": path, "kind": kind, **extra})
+
+
+def test_rate_limit_carries_retry_after(cloud: CloudWorld):
+    fault(cloud.emulator, r"^/2\.0/user$", "rate_limit", retry_after=42, times=1)
+    client = cloud.client()
+    with pytest.raises(RateLimited) as info:
+        client.current_user()
+    assert info.value.retry_after == 42
+    assert info.value.status == 429
+    assert "bitbucket-cloud" in str(info.value) and "429" in str(info.value)
+    assert client.current_user()["nickname"] == "alice"  # the fault ran out: transient, not invalid
+
+
+def test_server_rate_limit_carries_retry_after(server: ServerWorld):
+    fault(server.emulator, r"/rest/api/1\.0/projects$", "rate_limit", retry_after=7)
+    with pytest.raises(RateLimited) as info:
+        server.client().projects()
+    assert info.value.retry_after == 7
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_is_provider_unavailable(cloud: CloudWorld, status: int):
+    fault(cloud.emulator, r"^/2\.0/user$", "status", status=status)
+    with pytest.raises(ProviderUnavailable) as info:
+        cloud.client().current_user()
+    assert info.value.status == status
+    assert f"HTTP {status}" in str(info.value)
+
+
+def test_dropped_connection_is_provider_unavailable(cloud: CloudWorld):
+    fault(cloud.emulator, r"^/2\.0/user$", "drop")
+    client = cloud.client()
+    with pytest.raises(ProviderUnavailable) as info:
+        client.current_user()
+    assert info.value.status is None
+    assert client.exchanges[-1].status is None and client.exchanges[-1].error
+
+
+def test_latency_beyond_read_timeout_is_provider_unavailable(cloud: CloudWorld):
+    fault(cloud.emulator, r"^/2\.0/user$", "latency", delay_ms=3000, times=1)
+    client = cloud.client(timeout=httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0))
+    with pytest.raises(ProviderUnavailable) as info:
+        client.current_user()
+    assert "timed out" in str(info.value)
+
+
+def test_connection_refused_is_provider_unavailable():
+    with socket.socket() as sock:  # a port nobody listens on once this socket closes
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = BitbucketCloudClient(api_url=f"http://127.0.0.1:{port}", credential=BearerToken("tok-refused-123"))
+    with pytest.raises(ProviderUnavailable) as info:
+        client.current_user()
+    assert "tok-refused-123" not in str(info.value) + repr(info.value)
+    # Nothing chains back to the httpx exception (which holds the request and its headers).
+    assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def test_cloud_5xx_mid_paging_raises_instead_of_truncating(cloud: CloudWorld):
+    seed_cloud_repos(cloud.emulator, "acme", 6)
+    client = cloud.client()
+    values = iter_cloud_values(client.session, "/2.0/repositories/acme", {"pagelen": 2})
+    first_page = [next(values), next(values)]
+    assert [r["slug"] for r in first_page] == ["repo-00", "repo-01"]
+    fault(cloud.emulator, r"^/2\.0/repositories/acme$", "status", status=503)
+    with pytest.raises(ProviderUnavailable):
+        list(values)
+
+
+def test_cloud_429_mid_paging_raises_instead_of_truncating(cloud: CloudWorld):
+    seed_cloud_repos(cloud.emulator, "acme", 6)
+    values = iter_cloud_values(cloud.client().session, "/2.0/repositories/acme", {"pagelen": 2})
+    next(values), next(values)
+    fault(cloud.emulator, r"^/2\.0/repositories/acme$", "rate_limit", retry_after=5)
+    with pytest.raises(RateLimited) as info:
+        list(values)
+    assert info.value.retry_after == 5
+
+
+def test_server_5xx_and_429_mid_paging_raise(server: ServerWorld):
+    seed_server_repos(server.emulator, "PRJ", 5)
+    session = server.client().session
+    for kind, error in (("status", ProviderUnavailable), ("rate_limit", RateLimited)):
+        server.emulator.control("DELETE", "/faults")
+        values = iter_server_values(session, "/rest/api/1.0/repos", limit=2)
+        next(values), next(values)
+        fault(server.emulator, r"/rest/api/1\.0/repos$", kind)
+        with pytest.raises(error):
+            list(values)
+
+
+def test_server_drop_mid_paging_raises(server: ServerWorld):
+    seed_server_repos(server.emulator, "PRJ", 5)
+    values = iter_server_values(server.client().session, "/rest/api/1.0/repos", limit=2)
+    next(values), next(values)
+    fault(server.emulator, r"/rest/api/1\.0/repos$", "drop")
+    with pytest.raises(ProviderUnavailable):
+        list(values)
+
+
+@pytest.fixture(scope="module")
+def foreign_links_emulator():
+    # Links in this emulator's answers name another host, as a hostile or misrouted `next` would.
+    running = start_emulator(public_url="http://elsewhere.invalid:9")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_next_on_another_host_is_not_followed(foreign_links_emulator: RunningEmulator):
+    emulator = foreign_links_emulator
+    emulator.reset()
+    emulator.control("POST", "/cloud/users", json={"username": "alice"})
+    emulator.control("POST", "/cloud/workspaces", json={"slug": "acme", "owner": "alice"})
+    seed_cloud_repos(emulator, "acme", 3)
+    token = emulator.control("POST", "/cloud/tokens", json={"kind": "oauth", "user": "alice"})["token"]
+    client = BitbucketCloudClient(api_url=emulator.base_url, credential=BearerToken(token))
+    with pytest.raises(ProviderUnavailable) as info:
+        client.repositories("acme", pagelen=2)
+    assert "another host" in str(info.value)
+    assert len(emulator.requests(path=r"^/2\.0/repositories/acme$")) == 1
+
+
+def test_no_error_message_or_repr_contains_the_credential(cloud: CloudWorld, server: ServerWorld):
+    """Collect one error of every kind from clients holding known secrets, and look for them."""
+    cloud_secret = cloud.token
+    api_secret = cloud.token_for("api_token", user="alice", scopes=["read:user:bitbucket"])
+    server_secret = server.token
+    emulator = cloud.emulator
+    seed_cloud_repos(emulator, "acme", 1)
+    bearer = cloud.client()
+    basic = cloud.client(BasicCredentials("alice@example.com", api_secret))
+    dc = server.client(BasicCredentials("bob", server_secret))
+    short = cloud.client(timeout=httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0))
+
+    errors: list[ProviderError] = []
+
+    def collect(call) -> None:
+        with pytest.raises(ProviderError) as info:
+            call()
+        errors.append(info.value)
+
+    collect(lambda: basic.repositories("acme"))  # 403 scope
+    collect(lambda: bearer.repository("acme", "nope"))  # 404
+    collect(lambda: bearer.session.get_json("/2.0/workspaces"))  # 410
+    collect(lambda: dc.repository("PRJ", "nope"))  # 404 (Server)
+    fault(emulator, r"^/2\.0/user$", "rate_limit", times=1)
+    collect(bearer.current_user)  # 429
+    fault(emulator, r"^/2\.0/user$", "status", status=502, times=1)
+    collect(bearer.current_user)  # 5xx
+    fault(emulator, r"^/2\.0/user$", "drop", times=1)
+    collect(bearer.current_user)  # dropped
+    fault(emulator, r"^/2\.0/user$", "latency", delay_ms=3000, times=1)
+    collect(short.current_user)  # timeout
+    fault(emulator, r"/rest/api/1\.0/projects$", "drop", times=1)
+    collect(dc.projects)  # dropped (Server, Basic)
+    emulator.control("POST", "/cloud/tokens/revoke", json={"token": cloud_secret})
+    emulator.control("POST", "/server/tokens/revoke", json={"token": server_secret})
+    collect(bearer.current_user)  # 401
+    collect(dc.projects)  # 401 (Server)
+
+    assert len({type(e) for e in errors}) >= 6
+    texts = [str(e) for e in errors] + [repr(e) for e in errors]
+    texts += [repr(c) for c in (bearer, basic, dc, bearer.session, dc.session)]
+    texts += [repr(c.credential) for c in (bearer.session, basic.session, dc.session)]
+    texts += [repr(x) for c in (bearer, basic, dc, short) for x in c.exchanges]
+    for text in texts:
+        for secret in (cloud_secret, api_secret, server_secret, "Bearer ", "Basic "):
+            assert secret not in text, text
+    for error in errors:
+        assert error.__cause__ is None and error.__context__ is None
