@@ -93,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "BitbucketEmulator/1.0"
     emulator: Emulator  # set on the subclass by make_server
 
+    def setup(self) -> None:
+        super().setup()
+        # Small request/response pairs on keep-alive connections otherwise wait on delayed ACKs (~40 ms).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass
 
@@ -117,9 +122,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
+        # Headers and body in one write.
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle  # noqa: N815
 

@@ -323,11 +323,8 @@ class ProviderSession:
 
     def same_origin(self, url: str) -> bool:
         parsed = httpx.URL(url)
-        return (parsed.scheme, parsed.host, parsed.port) == (
-            self.base_url.scheme,
-            self.base_url.host,
-            self.base_url.port,
-        )
+        base = self.base_url
+        return (parsed.scheme, parsed.host, parsed.port) == (base.scheme, base.host, base.port)
 
     def send(
         self,
@@ -336,14 +333,13 @@ class ProviderSession:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
-        data: Mapping[str, str] | None = None,
         authenticated: bool = True,
     ) -> httpx.Response:
         """Send and map transport failures; the caller decides what a non-2xx means."""
         headers = {}
         if authenticated and self.credential is not None:
             headers["Authorization"] = self.credential.authorization()
-        request = self._client.build_request(method, url, params=params, json=json_body, data=data, headers=headers)
+        request = self._client.build_request(method, url, params=params, json=json_body, headers=headers)
         path = request.url.path
         started = time.monotonic()
         try:

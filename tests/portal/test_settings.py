@@ -54,12 +54,12 @@ def assert_refused(result: subprocess.CompletedProcess, words: str) -> None:
 
 
 def test_production_starts_with_safe_settings(tmp_path):
-    key = Fernet.generate_key().decode()
-    result = start(tmp_path, **production(PORTAL_ENCRYPTION_KEYS=f"{key}, {DEMO_ENCRYPTION_KEY[:-1]}A="))
+    key, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    result = start(tmp_path, **production(PORTAL_ENCRYPTION_KEYS=f"{key}, {older}"))
     assert result.returncode == 0, result.stderr[-2000:]
     resolved = json.loads(result.stdout)
     assert resolved["secret"] == GOOD_SECRET and resolved["debug"] is False
-    assert resolved["keys"][0] == key and len(resolved["keys"]) == 2
+    assert resolved["keys"] == [key, older]
 
 
 def test_production_refuses_debug(tmp_path):
@@ -74,6 +74,14 @@ def test_production_refuses_the_demo_or_a_weak_secret_key(tmp_path, secret):
 @pytest.mark.parametrize("keys", ["<unset>", "", " , ", DEMO_ENCRYPTION_KEY])
 def test_production_refuses_a_missing_or_demo_key_ring(tmp_path, keys):
     assert_refused(start(tmp_path, **production(PORTAL_ENCRYPTION_KEYS=keys)), "PORTAL_ENCRYPTION_KEYS")
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_a_malformed_key_ring_is_refused_at_start(tmp_path, env):
+    good = Fernet.generate_key().decode()
+    result = start(tmp_path, **production(PORTAL_ENV=env, PORTAL_ENCRYPTION_KEYS=f"{good},not-a-fernet-key"))
+    assert_refused(result, "PORTAL_ENCRYPTION_KEYS must be comma-separated Fernet keys")
+    assert "not-a-fernet-key" not in result.stderr.split("ImproperlyConfigured")[-1]
 
 
 def test_an_unknown_environment_name_is_refused(tmp_path):

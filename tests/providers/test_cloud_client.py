@@ -122,9 +122,7 @@ def test_hook_lifecycle_and_find_by_url(cloud: CloudWorld):
     client = cloud.client()
     url = "https://portal.example/hooks/bitbucket/42"
     assert client.find_hook_by_url("acme", "repo-00", url) is None
-    hook = client.create_hook(
-        "acme", "repo-00", url=url, events=["repo:push"], description="portal", secret="s" * 40
-    )
+    hook = client.create_hook("acme", "repo-00", url=url, events=["repo:push"], description="portal", secret="s" * 40)
     assert hook["secret_set"] is True and "secret" not in hook
     found = client.find_hook_by_url("acme", "repo-00", url + "/")
     assert found is not None and found["uuid"] == hook["uuid"]

@@ -199,3 +199,25 @@ def test_no_error_message_or_repr_contains_the_credential(cloud: CloudWorld, ser
             assert secret not in text, text
     for error in errors:
         assert error.__cause__ is None and error.__context__ is None
+
+
+def test_html_where_json_is_expected_is_provider_unavailable(cloud: CloudWorld):
+    # The consent page is a real 200 text/html answer: what a captive proxy or login page looks like.
+    consumer = cloud.emulator.control(
+        "POST", "/cloud/consumers", json={"name": "Portal", "callback_url": "https://portal.example/cb"}
+    )
+    session = cloud.client().session
+    with pytest.raises(ProviderUnavailable) as info:
+        session.get_json("/site/oauth2/authorize", params={"client_id": consumer["key"], "response_type": "code"})
+    assert "not JSON" in str(info.value) and info.value.status == 200
+
+
+def test_redirect_is_not_followed(cloud: CloudWorld):
+    consumer = cloud.emulator.control(
+        "POST", "/cloud/consumers", json={"name": "Portal", "callback_url": "https://portal.example/cb"}
+    )
+    session = cloud.client().session
+    with pytest.raises(ProviderUnavailable) as info:
+        session.get_json("/site/oauth2/authorize", params={"client_id": consumer["key"], "response_type": "token"})
+    assert info.value.status == 302
+    assert "base URL" in str(info.value)

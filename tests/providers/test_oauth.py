@@ -40,9 +40,12 @@ def test_cloud_code_exchange_and_rotating_refresh(cloud: CloudWorld):
     params = oauth.token_request_params(code=answer["code"], redirect_uri=CALLBACK)
     first = oauth.parse_token_response(post_token(oauth.token_url, params, auth=client_auth))
     assert first.scopes == ("account", "email") and first.expires_in == 7200
-    assert BitbucketCloudClient(
-        api_url=cloud.emulator.cloud_api_url, credential=BearerToken(first.access_token)
-    ).git_author().email == "alice@example.com"
+    assert (
+        BitbucketCloudClient(api_url=cloud.emulator.cloud_api_url, credential=BearerToken(first.access_token))
+        .git_author()
+        .email
+        == "alice@example.com"
+    )
 
     second = oauth.parse_token_response(
         post_token(oauth.token_url, oauth.token_request_params(refresh_token=first.refresh_token), auth=client_auth)
@@ -93,8 +96,6 @@ def test_server_pkce_exchange_and_refresh(server: ServerWorld):
     answer = grant_on_consent_page(url, user="bob")
     form_auth = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
 
-    # Without the verifier the code is refused (it stays unused for the real exchange below? no:
-    # codes are single use, so check the refusal on a second authorization instead).
     params = oauth.token_request_params(code=answer["code"], redirect_uri=CALLBACK, code_verifier=verifier)
     tokens = oauth.parse_token_response(post_token(oauth.token_url, params, form_auth=form_auth))
     assert tokens.scopes == ("REPO_READ", "REPO_ADMIN")
@@ -116,8 +117,12 @@ def test_server_code_without_matching_verifier_is_refused(server: ServerWorld):
     oauth = BitbucketServerClient(server.emulator.server_url)
     _, challenge = make_pkce_pair()
     other_verifier, _ = make_pkce_pair()
-    answer = grant_on_consent_page(oauth.authorize_url(app["client_id"], CALLBACK, "s", ["REPO_READ"], challenge), user="bob")
+    answer = grant_on_consent_page(
+        oauth.authorize_url(app["client_id"], CALLBACK, "s", ["REPO_READ"], challenge), user="bob"
+    )
     params = oauth.token_request_params(code=answer["code"], redirect_uri=CALLBACK, code_verifier=other_verifier)
     with pytest.raises(BadRequest) as info:
-        post_token(oauth.token_url, params, form_auth={"client_id": app["client_id"], "client_secret": app["client_secret"]})
+        post_token(
+            oauth.token_url, params, form_auth={"client_id": app["client_id"], "client_secret": app["client_secret"]}
+        )
     assert "code_verifier" in str(info.value)

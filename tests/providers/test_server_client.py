@@ -92,9 +92,7 @@ def test_webhook_lifecycle_and_find_by_url(server: ServerWorld):
     client = server.client()
     url = "https://portal.example/hooks/bbs/7"
     assert client.find_webhook_by_url("PRJ", "svc-00", url) is None
-    hook = client.create_webhook(
-        "PRJ", "svc-00", name="portal", url=url, events=["repo:refs_changed"], secret="x" * 32
-    )
+    hook = client.create_webhook("PRJ", "svc-00", name="portal", url=url, events=["repo:refs_changed"], secret="x" * 32)
     assert client.find_webhook_by_url("PRJ", "svc-00", url)["id"] == hook["id"]
     updated = client.update_webhook("PRJ", "svc-00", hook["id"], events=["repo:refs_changed", "pr:opened"])
     assert set(updated["events"]) == {"repo:refs_changed", "pr:opened"}

@@ -75,3 +75,20 @@ def test_job_admin_is_read_only_and_shows_no_payload(world, staff_client):
     assert job.payload_encrypted not in page.content.decode()
     assert staff_client.get(reverse("admin:runners_runnerjob_add")).status_code == 403
     assert RunnerJob.objects.count() == 1
+
+
+def test_admin_add_creates_through_the_service(world, staff_client):
+    url = reverse("admin:runners_runner_add")
+    data = {"organization": world.a.org.pk, "name": "from-admin", "kind": "desktop"}
+    for inline in staff_client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(name): value for name, value in management.initial.items()})
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    runner = world.a.org.runners.get(name="from-admin")
+    assert runner.registration_token_hash and runner.created_by.email == "op@example.test"
+    assert AuditEvent.objects.filter(action="runner.created", target_id=str(runner.pk)).exists()
+    # A duplicate name is a form error, not a server error.
+    data["name"] = "from-admin"
+    again = staff_client.post(url, data)
+    assert again.status_code == 200 and "name" in again.context["adminform"].form.errors

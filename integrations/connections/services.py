@@ -1,0 +1,242 @@
+"""Writes to connections: save after OAuth, refresh, verify, disconnect. Views, signals and tasks call these."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.connections.exchange import TokenRequestFailed, provider_label, request_token
+from integrations.connections.identity import Identity, fetch_identity, missing_scopes
+from integrations.models import Connection, ScmIntegration
+from integrations.models.connection import Method, Status
+from integrations.providers.http import InsufficientScope, ProviderError, RateLimited, Unauthorized
+from portal.audit import audit_record
+from portal.errors import Conflict, Unavailable
+
+logger = logging.getLogger(__name__)
+
+# Refresh this long before expiry, so a task or request never starts with a token about to die.
+REFRESH_MARGIN = timedelta(minutes=10)
+
+
+class ConnectionTransientError(Unavailable):
+    """The provider or the runner cannot answer now; retry later (429 carries `retry_after`)."""
+
+    code = "connection_transient"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConnectionBroken(Conflict):
+    code = "connection_broken"
+
+
+def _summary(connection: Connection) -> dict:
+    return {"method": connection.method, "username": connection.username, "status": connection.status,
+            "granted_scopes": list(connection.granted_scopes or [])}
+
+
+def account_conflict(*, integration: ScmIntegration, user, account_id: str) -> Connection | None:
+    """Another portal user of the same org who connected this provider account on this provider host."""
+    return (Connection.objects.filter(organization_id=integration.organization_id, provider_account_id=account_id,
+                                      integration__provider=integration.provider, integration__host=integration.host)
+            .exclude(user=user).select_related("user").first())
+
+
+def conflict_message(integration: ScmIntegration, username: str) -> str:
+    label = provider_label(integration)
+    return (f"The {label} account {username} is already connected by another user of this organization. "
+            f"Sign in to {label} as yourself, or ask them to disconnect it first. Nothing was connected.")
+
+
+@transaction.atomic
+def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identity, access_token: str,
+                          refresh_token: str, expires_at: datetime | None, scopes: list[str]) -> Connection:
+    """Create or replace (in place) the user's OAuth connection on `integration`. Tokens go in encrypted."""
+    if account_conflict(integration=integration, user=user, account_id=identity.account_id):
+        raise Conflict(conflict_message(integration, identity.username))
+    connection = (Connection.objects.select_for_update()
+                  .filter(integration=integration, user=user).first())
+    is_new = connection is None
+    before = {} if is_new else _summary(connection)
+    if is_new:
+        connection = Connection(integration=integration, user=user, organization_id=integration.organization_id)
+    connection.method = Method.OAUTH
+    connection.provider_account_id = identity.account_id
+    connection.username = identity.username
+    connection.display_name = identity.display_name
+    connection.git_author_name = identity.git_author_name
+    connection.git_author_email = identity.git_author_email
+    connection.access_token = access_token
+    if refresh_token:
+        connection.refresh_token = refresh_token
+    connection.expires_at = expires_at
+    connection.granted_scopes = list(scopes)
+    connection.missing_scopes = missing_scopes(integration, scopes)
+    # "Verifying" until the verify task has looked at the token with the provider.
+    connection.status = Status.PENDING
+    connection.last_error = ""
+    connection.broken_notified_at = None
+    connection.save()
+    audit_record(organization=integration.organization, actor=user,
+                 action="connection.created" if is_new else "connection.reconnected", target=connection,
+                 target_label=f"{provider_label(integration)} account {identity.username}",
+                 before=before, after=_summary(connection))
+    return connection
+
+
+def _needs_refresh(connection: Connection, *, force: bool, rejected_access_token: str | None) -> bool:
+    if rejected_access_token is not None:
+        # Someone else already replaced the token the caller saw fail: use theirs.
+        return connection.access_token == rejected_access_token
+    if force:
+        return True
+    return connection.expires_at is not None and connection.expires_at <= timezone.now() + REFRESH_MARGIN
+
+
+def connection_refresh(*, connection_id: int, force: bool = False,
+                       rejected_access_token: str | None = None) -> Connection:
+    """Refresh an OAuth token through the runner, under the connection's row lock.
+
+    Two workers refreshing at once: the second waits for the lock, re-reads the row, sees the new
+    token and returns it; only one refresh reaches the provider. Rotating refresh tokens make this
+    matter: a refresh token works once, so a second upstream refresh would fail and look like a
+    revoked connection.
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        connection = (Connection.objects.select_for_update(of=("self",))
+                      .select_related("integration__runner", "integration__organization").get(pk=connection_id))
+        if connection.method != Method.OAUTH or not _needs_refresh(connection, force=force,
+                                                                   rejected_access_token=rejected_access_token):
+            return connection
+        try:
+            _refresh_locked(connection)
+        except (ConnectionBroken, ConnectionTransientError) as exc:
+            # Commit what was recorded (status, last_error) and release the lock before raising.
+            failure = exc
+    if failure is not None:
+        raise failure
+    logger.info("Refreshed the OAuth token of connection %s", connection.pk)
+    return connection
+
+
+def _refresh_locked(connection: Connection) -> None:
+    used_refresh_token = connection.refresh_token
+    if not used_refresh_token:
+        _mark_broken(connection, Status.EXPIRED, "The token expired and the provider gave no refresh token. Reconnect.")
+        raise ConnectionBroken(connection.last_error)
+    try:
+        _, token = request_token(connection.integration,
+                                 {"grant_type": "refresh_token", "refresh_token": used_refresh_token})
+    except TokenRequestFailed as exc:
+        if exc.transient:
+            connection.last_error = exc.message
+            connection.save(update_fields=["last_error", "updated_at"])
+            raise ConnectionTransientError(exc.message) from None
+        # Coder's lesson: before calling the connection broken, re-read it. A rotating refresh
+        # token may have been used by a writer that did not take this lock (a reconnect).
+        current = Connection.objects.get(pk=connection.pk)
+        if current.refresh_token != used_refresh_token:
+            connection.refresh_from_db()
+            return
+        _mark_broken(connection, Status.EXPIRED if exc.dead_grant else Status.REVOKED,
+                     f"{exc.message} Reconnect to continue.")
+        raise ConnectionBroken(connection.last_error) from None
+    connection.access_token = token.access_token
+    if token.refresh_token:  # rotated: the old one is spent, keep the new one
+        connection.refresh_token = token.refresh_token
+    connection.expires_at = timezone.now() + timedelta(seconds=token.expires_in) if token.expires_in else None
+    if token.scopes:
+        connection.granted_scopes = list(token.scopes)
+        connection.missing_scopes = missing_scopes(connection.integration, token.scopes)
+    if connection.status in (Status.EXPIRED, Status.EXPIRING):
+        connection.status = Status.ACTIVE
+    connection.last_error = ""
+    connection.save()
+
+
+def _mark_broken(connection: Connection, status: str, message: str) -> None:
+    connection.status = status
+    connection.last_error = message
+    connection.save(update_fields=["status", "last_error", "updated_at"])
+
+
+def connection_verify(*, connection_id: int, _retried: bool = False) -> Connection:
+    """Ask the provider who the token is and what it may do; classify the connection.
+
+    401 means invalid (expired if past its expiry, else revoked); 403 for a scope means
+    insufficient scopes; 429 and 5xx are transient and change nothing but `last_error`.
+    """
+    connection = Connection.objects.select_related("integration__runner").get(pk=connection_id)
+    if connection.method == Method.OAUTH and _needs_refresh(connection, force=False, rejected_access_token=None):
+        try:
+            connection = connection_refresh(connection_id=connection.pk)
+        except ConnectionBroken:
+            return Connection.objects.get(pk=connection.pk)
+    integration = connection.integration
+    now = timezone.now()
+    try:
+        identity = fetch_identity(integration, connection.access_token, connection.granted_scopes or ())
+    except RateLimited as exc:
+        Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
+        raise ConnectionTransientError(str(exc), retry_after=exc.retry_after) from None
+    except Unauthorized as exc:
+        if connection.method == Method.OAUTH and connection.refresh_token and not _retried:
+            try:
+                connection_refresh(connection_id=connection.pk, rejected_access_token=connection.access_token)
+            except ConnectionBroken:
+                return Connection.objects.get(pk=connection.pk)
+            return connection_verify(connection_id=connection.pk, _retried=True)
+        expired = connection.expires_at is not None and connection.expires_at <= now
+        _mark_broken(connection, Status.EXPIRED if expired else Status.REVOKED, str(exc))
+        return connection
+    except InsufficientScope as exc:
+        connection.status = Status.INSUFFICIENT_SCOPES
+        connection.missing_scopes = list(exc.missing_scopes) or connection.missing_scopes
+        connection.last_error = str(exc)
+        connection.last_verified_at = now
+        connection.save(update_fields=["status", "missing_scopes", "last_error", "last_verified_at", "updated_at"])
+        return connection
+    except ProviderError as exc:
+        Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
+        raise ConnectionTransientError(str(exc)) from None
+    missing = missing_scopes(integration, identity.scopes)
+    connection.granted_scopes = list(identity.scopes)
+    connection.missing_scopes = missing
+    if missing:
+        connection.status = Status.INSUFFICIENT_SCOPES
+        connection.last_error = f"Missing scopes: {', '.join(missing)}. Reconnect and grant them."
+    else:
+        expiring = connection.expires_at is not None and not connection.refresh_token and \
+            connection.expires_at <= now + REFRESH_MARGIN
+        connection.status = Status.EXPIRING if expiring else Status.ACTIVE
+        connection.last_error = ""
+    connection.git_author_name = identity.git_author_name or connection.git_author_name
+    connection.git_author_email = identity.git_author_email or connection.git_author_email
+    connection.display_name = identity.display_name or connection.display_name
+    connection.last_verified_at = now
+    connection.save()
+    return connection
+
+
+@transaction.atomic
+def connection_disconnect(*, connection: Connection, actor) -> None:
+    """Remove the connection and its allauth account link.
+
+    Neither Bitbucket Cloud nor Bitbucket Server offers an OAuth token revocation endpoint, so the
+    tokens are forgotten here; users revoke the app's access in their Bitbucket account settings.
+    """
+    from allauth.socialaccount.models import SocialAccount
+
+    integration = connection.integration
+    SocialAccount.objects.filter(provider=integration.oauth_key, user=connection.user).delete()
+    audit_record(organization=integration.organization, actor=actor, action="connection.deleted",
+                 target=connection, target_label=f"{provider_label(integration)} account {connection.username}",
+                 before=_summary(connection))
+    connection.delete()
