@@ -5,7 +5,7 @@ COPY requirements.lock .
 RUN python -m venv /app/.venv && /app/.venv/bin/pip install --no-cache-dir -r requirements.lock
 COPY . .
 ENV PATH="/app/.venv/bin:$PATH"
-RUN PORTAL_ENV=development python manage.py collectstatic --no-input -v0
+RUN PORTAL_ENV=development STATIC_MANIFEST=true python manage.py collectstatic --no-input -v0
 RUN useradd --system --home /app portal && chown -R portal /app/staticfiles
 USER portal
 EXPOSE 8000
