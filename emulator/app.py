@@ -68,14 +68,18 @@ class Emulator:
                 return faults.fault_response(fault, server_flavour=is_server)
         if is_server:
             request.mount = mount
-            return self._route(self.server, request, request.path[len(mount):] or "/")
+            return self._route(self.server, request, request.path[len(mount):] or "/", server_flavour=True)
         return self._route(self.cloud, request, request.path)
 
-    def _route(self, router: Router, request: Request, path: str) -> Response:
+    def _route(self, router: Router, request: Request, path: str, *, server_flavour: bool = False) -> Response:
         try:
             matched = router.match(request.method, path)
             if matched is None:
-                return Response.json(404, {"type": "error", "error": {"message": f"Resource not found: {path}"}})
+                message = f"Resource not found: {path}"
+                if server_flavour:
+                    return Response.json(404, {"errors": [{"context": None, "message": message,
+                                                           "exceptionName": None}]})
+                return Response.json(404, {"type": "error", "error": {"message": message}})
             route, params = matched
             if route.locked:
                 with self.state.lock:

@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from emulator.app import Emulator
 
 SEEDS = ("demo",)
+DEMO_CLOUD_TOKENS = [
+    {"kind": "api_token", "user": "alice-bb", "value": "ATATT3xDemoAliceApiToken0001",
+     "scopes": ["read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket",
+                "read:pullrequest:bitbucket", "read:webhook:bitbucket", "write:webhook:bitbucket"]},
+    {"kind": "app_password", "user": "alice-bb", "value": "ATBBDemoAliceAppPassword0001",
+     "scopes": ["account", "email", "repository", "pullrequest", "webhook"]},
+    {"kind": "repository_access_token", "repository": "acme/webapp", "value": "ATCTT3xDemoWebappRepoToken0001",
+     "scopes": ["repository", "pullrequest", "webhook"]},
+]
 
 
 def apply(app: Emulator, name: str) -> None:
@@ -49,6 +58,9 @@ def _demo(app: Emulator) -> None:
     for slug in ("api", "docs", "infra", "mobile"):
         _call(app, cloud.create_repository, {"workspace": "acme", "slug": slug, "description": f"Acme {slug}"})
     _call(app, cloud.create_repository, {"workspace": "alice-bb", "slug": "dotfiles", "is_private": False})
+    # Fixed values, so the demo's "paste a token" flows can be clicked through (README lists them).
+    for token in DEMO_CLOUD_TOKENS:
+        _call(app, cloud.create_token, token)
 
     server = control_server
     _call(app, server.create_user, {"slug": "alice", "display_name": "Alice Liddell", "email": "alice@acme.example",
@@ -63,3 +75,5 @@ def _demo(app: Emulator) -> None:
     for slug in ("frontend", "tools"):
         _call(app, server.create_repository, {"project": "ACME", "slug": slug})
     _call(app, server.create_repository, {"project": "~alice", "slug": "notes"})
+    _call(app, server.create_token, {"level": "user", "user": "alice", "value": "BBDC-DemoAliceHttpAccessToken0001",
+                                     "permissions": ["PROJECT_ADMIN", "REPO_ADMIN"], "name": "demo"})

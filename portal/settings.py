@@ -148,6 +148,9 @@ ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 # Tokens live encrypted in integrations.Connection; allauth must never store them in plain text.
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
+# One sub-provider per ScmIntegration, its SocialApp built in memory (no SocialApp rows, no secret).
+SOCIALACCOUNT_ADAPTER = "integrations.oauth.social.ScmSocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -214,7 +217,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Refresh OAuth tokens before they expire (Bitbucket Cloud's live 2 hours), through the runners.
+    "connections-refresh-due": {"task": "integrations.tasks.connections_refresh_due", "schedule": 300.0},
+}
 
 # Source-control providers. Tests and the demo point these at the emulator.
 BITBUCKET_CLOUD_WEB_URL = env.str("BITBUCKET_CLOUD_WEB_URL", default="https://bitbucket.org").rstrip("/")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("orgs/switch/", orgs.org_switch, name="org_switch"),
     path("orgs/<slug:org_slug>/runners/<int:runner_id>/access/", include("integrations.urls")),
     path("orgs/<slug:org_slug>/runners/", include("runners.urls")),
+    path("orgs/<slug:org_slug>/connections/", include("integrations.connections_urls")),
     path("orgs/<slug:org_slug>/", include(org_patterns)),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation_accept"),
     path("settings/tokens/", tokens.token_list, name="token_list"),

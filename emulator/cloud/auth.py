@@ -145,14 +145,3 @@ def _token_covers(token: CloudToken, repo: CloudRepository) -> bool:
         return token.workspace == repo.workspace and token.project_key == repo.project_key
     return token.workspace == repo.workspace
 
-
-def visible_workspaces(state: State, identity: CloudIdentity) -> list[tuple[str, bool]]:
-    """(workspace slug, is administrator) for /2.0/user/workspaces."""
-    if identity.user is None:
-        return []
-    out = []
-    for workspace in state.workspaces.values():
-        role = workspace.members.get(identity.user.username)
-        if role:
-            out.append((workspace.slug, role in ("owner", "admin")))
-    return out

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from emulator.cloud.models import CloudRefreshToken, CloudToken, Consumer
-from emulator.cloud.scopes import DEFAULT_CONSUMER_SCOPES, SCOPE_DESCRIPTIONS
+from emulator.cloud.scopes import SCOPE_DESCRIPTIONS
 from emulator.httpcore import Request, Response
 from emulator.oauth_common import (
     add_query,
@@ -118,6 +118,3 @@ def _token_response(state: State, consumer: Consumer, username: str, scopes: lis
         "token_type": "bearer",
     }, [("Cache-Control", "no-store")])
 
-
-def default_scopes() -> list[str]:
-    return list(DEFAULT_CONSUMER_SCOPES)

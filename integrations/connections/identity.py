@@ -10,7 +10,7 @@ from django.conf import settings
 from integrations.models import ScmIntegration
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
-from integrations.providers.http import BearerToken, Unauthorized, split_scopes
+from integrations.providers.http import BearerToken, InsufficientScope, Unauthorized, split_scopes
 
 # A broader scope includes the narrower ones, so "repository:write" satisfies "repository".
 _IMPLIES: dict[str, tuple[str, ...]] = {
@@ -36,6 +36,17 @@ def effective_scopes(granted: Iterable[str]) -> set[str]:
             out.add(scope)
             pending.extend(_IMPLIES.get(scope, ()))
     return out
+
+
+# Bitbucket Cloud serves /2.0/user/emails (the git author email) only with `email`.
+CLOUD_IDENTITY_SCOPES = ("account", "email")
+
+
+def requested_scopes(integration: ScmIntegration) -> list[str]:
+    scopes = list(integration.scopes)
+    if integration.provider == "bitbucket-cloud":
+        scopes += [s for s in CLOUD_IDENTITY_SCOPES if s not in scopes]
+    return scopes
 
 
 def missing_scopes(integration: ScmIntegration, granted: Iterable[str]) -> list[str]:
@@ -69,7 +80,11 @@ def fetch_identity(integration: ScmIntegration, access_token: str, token_scopes:
         with cloud_client(access_token) as client:
             user = client.current_user()
             header_scopes = split_scopes(client.session.last_response_headers.get("X-OAuth-Scopes"))
-            email = client.primary_email() or ""
+            try:
+                email = client.primary_email() or ""
+            except InsufficientScope:
+                # Connected without the `email` scope: the identity stands, the author email stays empty.
+                email = ""
         name = user.get("display_name") or user.get("nickname") or user.get("username") or ""
         return Identity(
             account_id=str(user.get("uuid") or user.get("account_id") or ""),

@@ -1,16 +1,19 @@
-"""The allauth provider class: one sub-provider (SocialApp) per OAuth-enabled ScmIntegration."""
+"""The allauth provider class: one sub-provider (SocialApp) per OAuth-enabled ScmIntegration.
+
+Built on allauth's base `Provider` rather than its OAuth2 classes: those post the client secret
+themselves (here the runner agent does) and need `requests`, which the portal does not ship.
+"""
 
 from __future__ import annotations
 
-from allauth.socialaccount.providers.base import ProviderAccount
-from allauth.socialaccount.providers.base.constants import AuthProcess
-from allauth.socialaccount.providers.oauth2.provider import OAuth2Provider
-from allauth.socialaccount.providers.oauth2.utils import generate_code_challenge
+from allauth.socialaccount.providers.base import AuthProcess, Provider, ProviderAccount
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from integrations.connections.identity import requested_scopes
 from integrations.models import ScmIntegration
-from integrations.oauth.views import ScmOAuth2Adapter
+from integrations.providers.bitbucket_server.client import make_pkce_pair
 
 PROVIDER_ID = "scm"
 
@@ -20,11 +23,11 @@ class ScmAccount(ProviderAccount):
         return str(self.account.extra_data.get("username") or super().to_str())
 
 
-class ScmProvider(OAuth2Provider):
+class ScmProvider(Provider):
     id = PROVIDER_ID
     name = "Source control"
     account_class = ScmAccount
-    oauth2_adapter_class = ScmOAuth2Adapter
+    supports_redirect = True
 
     def __init__(self, request, app=None) -> None:
         super().__init__(request, app=app)
@@ -42,30 +45,35 @@ class ScmProvider(OAuth2Provider):
     def get_callback_url(self) -> str:
         return reverse("scm_oauth_callback", kwargs={"provider_id": self.app.provider_id})
 
-    def get_oauth2_adapter(self, request):
-        return self.oauth2_adapter_class(request, self.app.provider_id)
-
     def get_scope(self) -> list[str]:
-        return list(self.integration.scopes)
-
-    def get_auth_params(self) -> dict:
-        return {}
-
-    def get_pkce_params(self) -> dict:
-        return generate_code_challenge() if self.integration.spec.pkce else {}
+        return requested_scopes(self.integration)
 
     def get_redirect_from_request_kwargs(self, request) -> dict:
         kwargs = super().get_redirect_from_request_kwargs(request)
-        # Only ever "connect" (never sign in to the portal with a Bitbucket account), and only the
-        # integration's own scopes: request parameters may not widen or change them.
+        # Only ever "connect": a Bitbucket account never signs anyone in to the portal.
         kwargs["process"] = AuthProcess.CONNECT
-        kwargs["scope"] = self.get_scope()
-        kwargs["auth_params"] = {}
         if "next_url" not in kwargs:
             integration = self.integration
             kwargs["next_url"] = reverse("connection_oauth_done", args=[integration.organization.slug,
                                                                         integration.pk])
         return kwargs
+
+    def redirect(self, request, process, next_url=None, data=None, **kwargs) -> HttpResponseRedirect:
+        """To the provider's consent page with the integration's own scopes (request parameters cannot
+        change them), a one-time state and, where the provider supports it (Server), PKCE S256."""
+        integration = self.integration
+        params = {
+            "client_id": integration.client_id,
+            "redirect_uri": integration.callback_url,
+            "response_type": "code",
+            "scope": " ".join(self.get_scope()),
+        }
+        verifier = None
+        if integration.spec.pkce:
+            verifier, challenge = make_pkce_pair()
+            params.update(code_challenge=challenge, code_challenge_method="S256")
+        params["state"] = self.stash_redirect_state(request, process, next_url, data, pkce_code_verifier=verifier)
+        return HttpResponseRedirect(f"{integration.authorize_url}?{urlencode(params)}")
 
     def extract_uid(self, data: dict) -> str:
         return str(data["account_id"])

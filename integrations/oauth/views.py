@@ -1,20 +1,27 @@
-"""The OAuth2 adapter (code exchange through the runner agent, identity through the Bitbucket clients) and
-the login / callback views of the `scm` sub-providers."""
+"""Login and callback of the `scm` sub-providers: allauth's state and connect flow, with the code
+exchanged by the runner agent and the identity read with the Bitbucket clients."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.internal.decorators import login_not_required
-from allauth.socialaccount.models import SocialApp
-from allauth.socialaccount.providers.base import ProviderException
-from allauth.socialaccount.providers.oauth2.views import OAuth2Adapter, OAuth2CallbackView, OAuth2LoginView
-from allauth.utils import get_request_param
+from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
+from allauth.socialaccount.internal import statekit
+from allauth.socialaccount.models import SocialApp, SocialToken
+from allauth.socialaccount.providers.base import AuthError, ProviderException
+from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from integrations.connections.exchange import TokenRequestFailed, provider_label, request_token
 from integrations.connections.identity import fetch_identity
 from integrations.oauth import popup
 from integrations.providers.http import ProviderError
+
+LOGIN_CANCELLED_ERROR = "access_denied"
 
 
 class ScmOAuthError(ProviderException):
@@ -25,74 +32,20 @@ class ScmOAuthError(ProviderException):
         self.message = message
 
 
-class ScmOAuth2Adapter(OAuth2Adapter):
-    supports_state = True
-
-    def __init__(self, request: HttpRequest, provider_id: str) -> None:
-        self.provider_id = provider_id
-        self._provider = None
-        super().__init__(request)
-
-    def get_provider(self):
-        if self._provider is None:
-            self._provider = super().get_provider()
-        return self._provider
-
-    @property
-    def integration(self):
-        return self.get_provider().integration
-
-    @property
-    def authorize_url(self) -> str:
-        return self.integration.authorize_url
-
-    @property
-    def access_token_url(self) -> str:
-        # Only informative: the runner agent posts to the token URL sealed with the secret.
-        return self.integration.token_url
-
-    def get_callback_url(self, request: HttpRequest, app) -> str:
-        # Exactly the URL the admin registered at the provider (shown in the dialog).
-        return app.integration.callback_url
-
-    def get_access_token_data(self, request: HttpRequest, app, client, pkce_code_verifier=None) -> dict:
-        integration = app.integration
-        grant = {"grant_type": "authorization_code", "code": get_request_param(request, "code") or "",
-                 "redirect_uri": integration.callback_url}
-        if pkce_code_verifier:
-            grant["code_verifier"] = pkce_code_verifier
-        try:
-            body, _ = request_token(integration, grant)
-        except TokenRequestFailed as exc:
-            raise ScmOAuthError(f"{exc.message} Nothing was connected.") from None
-        self.did_fetch_access_token = True
-        return body
-
-    def complete_login(self, request: HttpRequest, app, token, **kwargs):
-        integration = app.integration
-        response = kwargs.get("response") or {}
-        scopes = str(response.get("scope") or response.get("scopes") or "").replace(",", " ").split()
-        try:
-            identity = fetch_identity(integration, token.token, scopes)
-        except ProviderError as exc:
-            raise ScmOAuthError(f"{provider_label(integration)} did not say who you are ({exc}). "
-                                "Nothing was connected.") from None
-        login = self.get_provider().sociallogin_from_response(request, identity.as_dict())
-        # The receivers write the Connection from these; allauth itself stores no token.
-        login.scm_identity = identity
-        login.scm_scopes = list(identity.scopes)
-        return login
+def _provider(request: HttpRequest, provider_id: str):
+    return get_adapter(request).get_provider(request, provider_id)
 
 
-def _adapter_view(view_class, request: HttpRequest, provider_id: str) -> HttpResponse:
-    try:
-        response = view_class.adapter_view(ScmOAuth2Adapter(request, provider_id))(request)
-    except SocialApp.DoesNotExist:
-        response = popup.result_response(
-            request, None, ok=False, status=404,
-            message="This connection is not available to you: sign in to the portal with the account that "
-                    "started it, then use Connect again. Nothing was connected.")
-    # The popup must keep its `window.opener` when it comes back from the provider's origin.
+def _not_available(request: HttpRequest) -> HttpResponse:
+    return popup.result_response(
+        request, None, ok=False, status=404,
+        message="This connection is not available to you: sign in to the portal with the account that started "
+                "it, then use Connect again. Nothing was connected.")
+
+
+def _keep_opener(response: HttpResponse) -> HttpResponse:
+    # The popup must keep `window.opener` when it comes back from the provider's origin; the
+    # portal-wide same-origin-allow-popups would put it in a new browsing context group.
     response["Cross-Origin-Opener-Policy"] = "unsafe-none"
     return response
 
@@ -100,10 +53,64 @@ def _adapter_view(view_class, request: HttpRequest, provider_id: str) -> HttpRes
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest, provider_id: str) -> HttpResponse:
-    return _adapter_view(OAuth2LoginView, request, provider_id)
+    try:
+        provider = _provider(request, provider_id)
+    except SocialApp.DoesNotExist:
+        return _keep_opener(_not_available(request))
+    # GET only shows a confirmation form: starting OAuth must not happen on GET (CSRF).
+    response = respond_to_login_on_get(request, provider) or provider.redirect_from_request(request)
+    return _keep_opener(response)
 
 
 @login_not_required
 @require_http_methods(["GET"])
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    return _adapter_view(OAuth2CallbackView, request, provider_id)
+    try:
+        provider = _provider(request, provider_id)
+    except SocialApp.DoesNotExist:
+        return _keep_opener(_not_available(request))
+    return _keep_opener(_complete(request, provider))
+
+
+def _complete(request: HttpRequest, provider) -> HttpResponse:
+    state_id = request.GET.get("state") or ""
+    # One-time and bound to this session and this sub-provider: a replayed, tampered or expired
+    # state finds nothing here.
+    state = statekit.unstash_state(request, provider_id=provider.sub_id, state_id=state_id) if state_id else None
+    if state is None:
+        return render_authentication_error(request, provider, extra_context={"state_id": state_id})
+    if "error" in request.GET or "code" not in request.GET:
+        cancelled = request.GET.get("error") == LOGIN_CANCELLED_ERROR
+        return render_authentication_error(request, provider, error=AuthError.CANCELLED if cancelled else
+                                           AuthError.UNKNOWN, extra_context={"state": state})
+    try:
+        login = _sociallogin(request, provider, state)
+    except ScmOAuthError as exc:
+        return render_authentication_error(request, provider, exception=exc, extra_context={"state": state})
+    return complete_social_login(request, login)
+
+
+def _sociallogin(request: HttpRequest, provider, state: dict):
+    integration = provider.integration
+    grant = {"grant_type": "authorization_code", "code": request.GET["code"],
+             "redirect_uri": integration.callback_url}
+    if state.get("pkce_code_verifier"):
+        grant["code_verifier"] = state["pkce_code_verifier"]
+    try:
+        _, token = request_token(integration, grant)
+    except TokenRequestFailed as exc:
+        raise ScmOAuthError(f"{exc.message} Nothing was connected.") from None
+    try:
+        identity = fetch_identity(integration, token.access_token, token.scopes)
+    except ProviderError as exc:
+        raise ScmOAuthError(f"{provider_label(integration)} did not say who you are ({exc}). "
+                            "Nothing was connected.") from None
+    login = provider.sociallogin_from_response(request, identity.as_dict())
+    # Held in memory for the receivers, which write the Connection; allauth stores no token.
+    login.token = SocialToken(token=token.access_token, token_secret=token.refresh_token or "",
+                              expires_at=timezone.now() + timedelta(seconds=token.expires_in)
+                              if token.expires_in else None)
+    login.state = state
+    login.scm_identity = identity
+    login.scm_scopes = list(identity.scopes)
+    return login

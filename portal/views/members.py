@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import services
 from portal.errors import ApplicationError
@@ -92,6 +92,7 @@ def invitation_revoke(request, org_slug: str, invitation_id: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def invitation_accept(request, token: str):
     invitation = services.invitation_for_token(token)
     if request.method == "POST":

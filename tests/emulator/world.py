@@ -71,8 +71,9 @@ def build_world(emu: RunningEmulator) -> World:
     c("POST", "/server/users", json={"slug": "bob", "display_name": "Bob Builder", "email": "bob@acme.example"})
     c("POST", "/server/projects", json={"key": "ACME", "name": "Acme Platform",
                                         "permissions": {"alice": "PROJECT_ADMIN", "bob": "PROJECT_READ"}})
-    c("POST", "/server/repositories", json={"project": "ACME", "slug": "backend", "branches": ["feature/x"],
-                                            "tags": ["v2.0.0"], "pull_requests": [{"title": "X", "source": "feature/x"}]})
+    c("POST", "/server/repositories", json={
+        "project": "ACME", "slug": "backend", "branches": ["feature/x"], "tags": ["v2.0.0"],
+        "pull_requests": [{"title": "X", "source": "feature/x"}]})
     for slug in ("frontend", "tools"):
         c("POST", "/server/repositories", json={"project": "ACME", "slug": slug})
     c("POST", "/server/repositories", json={"project": "~alice", "slug": "notes"})

@@ -34,14 +34,14 @@ SKIPPED_PREFIXES: dict[str, str] = {
     "api/docs/": "Swagger UI is public by design",
     "__debug__/": "debug toolbar, development only",
     "api/runner/": "the runner agents' channel: machines authenticate with runner credentials, not users "
-    "with orgs (the runners tests cover it)",
+    "with orgs; the runners app's own tests must cover who may call it",
 }
 
 # Routes (by name) that may show another org's name to whoever holds the link.
 # The walker still checks that no method changes the database and none answers 5xx.
 VISIBLE_BY_LINK: dict[str, str] = {
     "invitation_accept": "the emailed link shows which org invites you; accepting checks the email "
-    "(tests/portal/test_permissions.py::test_invitation_for_another_address_is_refused)",
+    "(tests/portal/test_invitations.py::test_invitation_for_another_address_is_refused)",
 }
 
 # Where the walker looks for changes: every model of these apps is snapshotted around each request.

@@ -1,0 +1,66 @@
+"""Celery tasks for connections. Thin: load ids, call a service, own the retry policy.
+
+Every task is idempotent: verifying twice records the same thing, and a refresh of a token that a
+racing worker already refreshed returns without another upstream call (connection_refresh).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from integrations.connections import services
+from integrations.models import Connection
+from integrations.models.connection import Method, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 6
+# Refresh tokens this far ahead of expiry; the sweep runs well inside this window.
+SWEEP_AHEAD = timedelta(minutes=20)
+
+
+def _retry(task, exc: services.ConnectionTransientError):
+    # 429 Retry-After wins; otherwise exponential backoff with a little jitter, capped at 10 minutes.
+    countdown = exc.retry_after if exc.retry_after is not None else min(600, 15 * 2 ** task.request.retries)
+    raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def connection_verify_task(self, connection_id: int) -> None:
+    try:
+        services.connection_verify(connection_id=connection_id)
+    except Connection.DoesNotExist:
+        logger.info("Connection %s is gone; nothing to verify", connection_id)
+    except services.ConnectionBroken:
+        pass  # recorded on the row; retrying cannot help
+    except services.ConnectionTransientError as exc:
+        _retry(self, exc)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def connection_refresh_task(self, connection_id: int) -> None:
+    try:
+        services.connection_refresh(connection_id=connection_id)
+    except Connection.DoesNotExist:
+        logger.info("Connection %s is gone; nothing to refresh", connection_id)
+    except services.ConnectionBroken:
+        pass
+    except services.ConnectionTransientError as exc:
+        _retry(self, exc)
+
+
+@shared_task(ignore_result=True)
+def connections_refresh_due() -> int:
+    """Beat: queue a refresh for every OAuth connection that expires soon and can be refreshed."""
+    due = (Connection.objects.filter(method=Method.OAUTH, expires_at__lte=timezone.now() + SWEEP_AHEAD)
+           .exclude(refresh_token_encrypted="").exclude(status__in=[Status.REVOKED, Status.EXPIRED])
+           .values_list("pk", flat=True))
+    count = 0
+    for connection_id in due:
+        connection_refresh_task.delay(connection_id)
+        count += 1
+    return count

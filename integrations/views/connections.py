@@ -1,0 +1,119 @@
+"""The user's Connections page: Connect (popup OAuth), the popup's end page, a status endpoint for the
+opener's polling fallback, and Disconnect."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from integrations.connections import selectors, services
+from integrations.connections.exchange import provider_label
+from integrations.models import Connection
+from integrations.oauth import popup
+from portal.selectors import org_for_user
+
+
+def connection_summary(connection: Connection | None) -> dict | None:
+    """What the page and the status endpoint show: identity, scopes, status. Never a token."""
+    if connection is None:
+        return None
+    return {
+        "id": connection.pk,
+        "username": connection.username,
+        "display_name": connection.display_name,
+        "git_author_name": connection.git_author_name,
+        "git_author_email": connection.git_author_email,
+        "granted_scopes": list(connection.granted_scopes or []),
+        "missing_scopes": list(connection.missing_scopes or []),
+        "status": connection.status,
+        "status_display": connection.get_status_display(),
+    }
+
+
+@login_required
+@require_GET
+def connection_list(request, org_slug: str):
+    org, membership = org_for_user(request.user, org_slug)
+    connections = selectors.connections_by_integration(request.user, org)
+    here = request.get_full_path()
+    rows = []
+    for integration in selectors.integrations_of_org(org):
+        rows.append({
+            "integration": integration,
+            "label": provider_label(integration),
+            "connection": connections.get(integration.pk),
+            "can_connect": integration.oauth_ready,
+            "popup_next": popup.done_url(integration, popup=True),
+            "page_next": popup.done_url(integration, popup=False, return_to=here),
+            "status_url": reverse("connection_status", args=[org.slug, integration.pk]),
+        })
+    return render(request, "integrations/connections.html", {
+        "org": org, "membership": membership, "rows": rows, "server_now": f"{time.time():.3f}",
+        "portal_origin": popup.portal_origin(),
+    })
+
+
+@login_required
+@require_GET
+def connection_status(request, org_slug: str, integration_id: int):
+    """Polled by the opener while a popup is open: did this session's Connect attempt end, and how?"""
+    org, _ = org_for_user(request.user, org_slug)
+    integration = selectors.integration_in_org(org, integration_id)
+    try:
+        since = float(request.GET.get("since") or 0)
+    except ValueError:
+        since = 0.0
+    connection = selectors.connection_of_user(request.user, integration)
+    result = popup.latest_result(request, integration.pk, since=since)
+    state = "waiting"
+    message = ""
+    if result is not None:
+        state = "connected" if result["ok"] and connection is not None else "failed"
+        message = result["message"]
+    return JsonResponse({"state": state, "message": message, "integration": integration.pk, "now": time.time(),
+                         "connection": connection_summary(connection)},
+                        headers={"Cache-Control": "no-store"})
+
+
+def _drain_messages(request) -> list[str]:
+    # allauth queued "account connected" style messages; this page says it better, once.
+    return [str(m) for m in messages.get_messages(request) if m.level >= messages.ERROR]
+
+
+@login_required
+@require_GET
+def connection_oauth_done(request, org_slug: str, integration_id: int):
+    """Where allauth sends the popup (or the page) after a successful connect."""
+    org, _ = org_for_user(request.user, org_slug)
+    integration = selectors.integration_in_org(org, integration_id)
+    errors = _drain_messages(request)
+    connection = selectors.connection_of_user(request.user, integration)
+    ok = connection is not None and not errors
+    message = popup.connected_message(integration) if ok else (
+        errors[0] if errors else f"{provider_label(integration)} was not connected.")
+    is_popup = "popup" in request.GET
+    if is_popup:
+        return popup.result_response(request, integration, ok=ok, message=message, popup=True)
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(popup.safe_return_url(request, request.GET.get("return"), popup.connections_url(integration)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_disconnect(request, org_slug: str, connection_id: int):
+    org, _ = org_for_user(request.user, org_slug)
+    connection = selectors.connection_in_org(org, request.user, connection_id)
+    label = provider_label(connection.integration)
+    if request.method == "POST":
+        services.connection_disconnect(connection=connection, actor=request.user)
+        messages.success(request, f"{label} account {connection.username} was disconnected.")
+        return redirect("connection_list", org.slug)
+    return render(request, "integrations/connections_disconnect.html", {
+        "org": org, "connection": connection, "label": label,
+    })
