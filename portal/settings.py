@@ -220,6 +220,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Refresh OAuth tokens before they expire (Bitbucket Cloud's live 2 hours), through the runners.
     "connections-refresh-due": {"task": "integrations.tasks.connections_refresh_due", "schedule": 300.0},
+    # Answered runner jobs keep no payload, but their rows need not live forever.
+    "runner-jobs-purge": {"task": "runners.tasks.purge_runner_jobs", "schedule": 24 * 3600.0},
 }
 
 # Source-control providers. Tests and the demo point these at the emulator.
