@@ -19,8 +19,8 @@ SERVER_CLIENT_ID, SERVER_SECRET = "demo-acme-server-client", "demo-acme-server-s
 
 
 @transaction.atomic
-def seed_runner() -> tuple[Runner, str | None]:
-    """The demo runner; returns a fresh registration token when its agent still has to register."""
+def seed_runner(*, new_token: bool = False) -> tuple[Runner, str | None]:
+    """The demo runner; returns a fresh registration token when its agent (still or again) has to register."""
     org = Organization.objects.get(slug="acme")
     alice = User.objects.get(email="alice@acme.example")
     runner = Runner.objects.filter(organization=org, name=RUNNER_NAME).first()
@@ -34,7 +34,7 @@ def seed_runner() -> tuple[Runner, str | None]:
             region="eu-west-1",
         )
         return runner, token
-    if not runner.has_public_key:
+    if new_token or not runner.has_public_key:
         return runner, runner_registration_token_regenerate(runner=runner, actor=alice)
     return runner, None
 

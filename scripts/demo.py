@@ -7,6 +7,7 @@ the emulator. Ctrl-C stops everything. Running it again reuses the data (idempot
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -46,8 +47,9 @@ children: list[subprocess.Popen] = []
 
 
 def manage(*args: str, capture: bool = False) -> str:
-    result = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=ENV, check=True, text=True,
-                            stdout=subprocess.PIPE if capture else None)
+    result = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=ENV, check=True, text=True, stdout=subprocess.PIPE if capture else None
+    )
     return result.stdout or ""
 
 
@@ -86,36 +88,56 @@ def stop(*_args) -> None:
 def main() -> None:
     (ROOT / ".demo").mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, stop)
-    emulator = spawn("-m", "emulator", "--host", HOST, "--port", str(EMULATOR_PORT), "--seed", "demo",
-                     log="emulator.log")
+    emulator = spawn(
+        "-m", "emulator", "--host", HOST, "--port", str(EMULATOR_PORT), "--seed", "demo", log="emulator.log"
+    )
     manage("migrate", "--no-input", "-v0")
     manage("collectstatic", "--no-input", "-v0")
     tenancy = manage("seed_demo", capture=True)
-    registration = json.loads(manage("seed_demo", "--runner", capture=True).strip().splitlines()[-1])
+    # The agent's state names the portal it registered with: another PORT means registering again.
+    runner_file = STATE_DIR / "runner.json"
+    agent_matches = runner_file.exists() and json.loads(runner_file.read_text()).get("portal") == PORTAL
+    flags = ["--runner"] if agent_matches else ["--runner", "--new-token"]
+    registration = json.loads(manage("seed_demo", *flags, capture=True).strip().splitlines()[-1])
     web = spawn("manage.py", "runserver", f"{HOST}:{PORT}", "--noreload", log="web.log")
     wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
     wait_for(f"{PORTAL}/accounts/login/", web, "The portal")
     if registration["registration_token"]:
         shutil.rmtree(STATE_DIR, ignore_errors=True)
-        subprocess.run([PY, "-m", "runners.agent", "register", "--portal", PORTAL, "--token",
-                        registration["registration_token"], "--state-dir", str(STATE_DIR)],
-                       cwd=ROOT, env=ENV, check=True)
+        subprocess.run(
+            [
+                PY,
+                "-m",
+                "runners.agent",
+                "register",
+                "--portal",
+                PORTAL,
+                "--token",
+                registration["registration_token"],
+                "--state-dir",
+                str(STATE_DIR),
+            ],
+            cwd=ROOT,
+            env=ENV,
+            check=True,
+        )
     spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
     access = manage("seed_demo", "--access", EMULATOR, capture=True)
-    print(f"""
+    print(
+        f"""
 SCM portal demo is running: {PORTAL}
   Bitbucket emulator:  {EMULATOR}  (Cloud at /, Server at /bbs/bitbucket)
   runner agent:        acme-aws (state in .demo/agent, log in .demo/agent.log)
 {access.rstrip()}
 Sign in with:
-{tenancy.split('Demo data ready.', 1)[-1].rstrip()}
+{tenancy.split("Demo data ready.", 1)[-1].rstrip()}
 Django admin: {PORTAL}/admin/   API docs: {PORTAL}/api/docs/
 Logs are in .demo/*.log. Press Ctrl-C to stop.
-""", flush=True)
-    try:
+""",
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         web.wait()
-    except KeyboardInterrupt:
-        pass
     stop()
 
 

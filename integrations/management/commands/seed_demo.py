@@ -17,6 +17,9 @@ class Command(BaseCommand):
             help="also create the demo runner; prints JSON with a registration token if it must register",
         )
         parser.add_argument(
+            "--new-token", action="store_true", help="with --runner: a registration token even if it is registered"
+        )
+        parser.add_argument(
             "--access",
             metavar="EMULATOR_URL",
             help="configure Bitbucket Cloud and Server on the registered demo runner against the emulator",
@@ -31,7 +34,7 @@ class Command(BaseCommand):
             return
         seed_tenancy()
         if options["runner"]:
-            runner, token = demo.seed_runner()
+            runner, token = demo.seed_runner(new_token=options["new_token"])
             self.stdout.write(json.dumps({"runner_id": runner.pk, "registration_token": token}))
             return
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
