@@ -56,7 +56,8 @@ def _end_stray_database_sessions(request):
     yield
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    # Only ever a test database: never end sessions on a database this run did not create.
+    if connection.vendor != "postgresql" or not connection.settings_dict["NAME"].startswith("test_"):
         return
     with blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(

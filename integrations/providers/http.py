@@ -15,7 +15,7 @@ import email.utils
 import json
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -481,3 +481,9 @@ def parse_token_response(body: Any, *, provider: str = "oauth") -> TokenResponse
         scopes=scopes,
         token_type=str(body.get("token_type") or "bearer"),
     )
+
+
+def find_by_url(hooks: Iterable[dict[str, Any]], url: str) -> dict[str, Any] | None:
+    """The hook already pointing at `url` (trailing slash ignored), so installs stay idempotent."""
+    wanted = url.rstrip("/")
+    return next((hook for hook in hooks if str(hook.get("url", "")).rstrip("/") == wanted), None)

@@ -19,6 +19,7 @@ from integrations.providers.http import (
     Exchange,
     ProviderSession,
     TokenResponse,
+    find_by_url,
     iter_cloud_values,
     parse_token_response,
     raise_for_response,
@@ -213,11 +214,7 @@ class BitbucketCloudClient:
 
     def find_hook_by_url(self, workspace: str, slug: str, url: str) -> dict[str, Any] | None:
         """The existing hook for `url`, so installs are idempotent (Read the Docs made duplicates)."""
-        wanted = url.rstrip("/")
-        for hook in self.hooks(workspace, slug):
-            if str(hook.get("url", "")).rstrip("/") == wanted:
-                return hook
-        return None
+        return find_by_url(self.hooks(workspace, slug), url)
 
     # --- OAuth 2.0 (the runner agent posts to the token URL; we only build and parse) ----------
 

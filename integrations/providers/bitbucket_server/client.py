@@ -24,6 +24,7 @@ from integrations.providers.http import (
     ProviderUnavailable,
     TokenResponse,
     Unauthorized,
+    find_by_url,
     iter_server_values,
     parse_token_response,
     raise_for_response,
@@ -242,11 +243,7 @@ class BitbucketServerClient:
         self.session.request_json("DELETE", f"{_repo_path(project, slug)}/webhooks/{int(webhook_id)}")
 
     def find_webhook_by_url(self, project: str, slug: str, url: str) -> dict[str, Any] | None:
-        wanted = url.rstrip("/")
-        for hook in self.webhooks(project, slug):
-            if str(hook.get("url", "")).rstrip("/") == wanted:
-                return hook
-        return None
+        return find_by_url(self.webhooks(project, slug), url)
 
     # --- OAuth 2.0 (the runner agent posts to the token URL; we only build and parse) ----------
 
