@@ -79,6 +79,8 @@ def _register_in_emulator(emulator_url: str, integrations: list[ScmIntegration])
             secret = secrets[integration.client_id]
             if integration.provider == "bitbucket-cloud":
                 body = {
+                    # A Bitbucket consumer carries its permissions: tick exactly what the dialog lists.
+                    "scopes": integration.scopes,
                     "key": integration.client_id,
                     "secret": secret,
                     "name": "Acme portal (demo)",

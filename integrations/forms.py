@@ -43,6 +43,7 @@ class ScmIntegrationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._runner = runner
         self.server_version = ""
+        self.server_warning = ""
         self.fields["host"].required = False
         self.fields["client_id"].required = False
         self.fields["provider"].choices = PROVIDER_CHOICES
@@ -153,6 +154,7 @@ class ScmIntegrationForm(forms.ModelForm):
             self.add_error("host", result.error)
             return
         self.server_version = result.version
+        self.server_warning = result.warning
         if not result.supports_tokens:
             self.add_error("host", f"This instance runs Bitbucket {result.version}; the portal needs 7.14 or later.")
         elif data.get("oauth_enabled") and not result.supports_oauth:

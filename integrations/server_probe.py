@@ -17,6 +17,8 @@ class ServerProbe:
     version: str = ""
     version_tuple: tuple[int, ...] = ()
     error: str = ""
+    # Not an error: the instance works, but its links (clone URLs, webhooks' targets) point elsewhere.
+    warning: str = ""
 
     @property
     def supports_oauth(self) -> bool:
@@ -33,8 +35,30 @@ def probe_bitbucket_server(host: str) -> ServerProbe:
         with BitbucketServerClient(host, timeout=timeout) as client:
             props = client.application_properties()
             version = str(props.get("version", ""))
-            return ServerProbe(version=version, version_tuple=client.version_tuple())
+            return ServerProbe(version=version, version_tuple=client.version_tuple(),
+                               warning=_base_url_warning(client, host))
     except ProviderError as exc:
         return ServerProbe(error=f"Could not read the Bitbucket version at {host}: {exc}")
     except (ValueError, httpx.InvalidURL):
         return ServerProbe(error=f"{host} is not a URL the portal can reach.")
+
+
+# Anonymous reads that carry links when the instance has anything public to show.
+_LINKED_PATHS = ("/rest/api/1.0/repos", "/rest/api/1.0/projects")
+
+
+def _base_url_warning(client: BitbucketServerClient, host: str) -> str:
+    """Bitbucket builds every link from its Base URL setting; left unset, links say localhost:7990.
+
+    Read without credentials: an instance without anonymous access answers 401 and we say nothing
+    (no warning is better than a guess)."""
+    for path in _LINKED_PATHS:
+        try:
+            data = client.session.get_json(path, params={"limit": 1}, authenticated=False)
+        except ProviderError:
+            continue
+        if client.detect_misconfigured_base_url(data):
+            return (f"This Bitbucket's links point at localhost, so its Base URL is not set. Clone URLs and "
+                    f"webhooks will be wrong until an administrator sets Administration → Server settings → "
+                    f"Base URL to {host}.")
+    return ""

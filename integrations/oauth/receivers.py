@@ -33,8 +33,9 @@ def _save(request, sociallogin, *, added: bool) -> None:
     except Conflict as exc:
         if added:  # the account link allauth just saved must not outlive the refusal
             sociallogin.account.delete()
-        raise ImmediateHttpResponse(popup.result_response(request, integration, ok=False, message=exc.message,
-                                                          popup=popup.mode_from_state(sociallogin.state)[0]))
+        is_popup = popup.mode_from_state(sociallogin.state)[0]
+        response = popup.result_response(request, integration, ok=False, message=exc.message, popup=is_popup)
+        raise ImmediateHttpResponse(response) from None
     popup.record_result(request, integration.pk, ok=True, message=popup.connected_message(integration))
 
     from integrations.tasks import connection_verify_task

@@ -8,6 +8,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from allauth.socialaccount.providers.base.constants import AuthError
+from django.core.exceptions import ValidationError
 
 from integrations.connections.exchange import provider_label
 from integrations.connections.selectors import oauth_integrations_for_user
@@ -87,5 +88,6 @@ class ScmSocialAccountAdapter(DefaultSocialAccountAdapter):
                                      return_url=return_url)
 
     def validate_disconnect(self, account: SocialAccount, accounts) -> None:
-        # Disconnecting goes through the Connections page (connection_disconnect), not allauth's.
-        return None
+        # The Connection (tokens) and the account link go together: disconnect on the Connections page.
+        if ScmIntegration.objects.filter(oauth_key=account.provider).exists():
+            raise ValidationError("Disconnect Bitbucket accounts on your organization's Connections page.")

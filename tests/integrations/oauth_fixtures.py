@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
@@ -55,26 +56,33 @@ def _agent(*args: str) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
+AGENT_WAIT = 1.0
+
+
 @pytest.fixture
-def agent_runner(world, live_server, tmp_path):
+def agent_runner(world, live_server, tmp_path, settings):
     """A runner of org a with a real agent process registered against the live portal, running."""
+    # Short long-polls, so the portal's side of the last one ends soon after the agent stops.
+    settings.RUNNER_LONG_POLL_SECONDS = AGENT_WAIT
     runner, token = runner_services.runner_create(org=world.a.org, actor=world.a.admin, name="acme-oauth",
                                                   kind=Runner.Kind.SELF_HOSTED, cloud_provider="aws",
                                                   region="eu-west-1")
     state_dir = tmp_path / "agent"
     done = _agent("register", "--portal", live_server.url, "--token", token, "--state-dir", str(state_dir))
     assert done.returncode == 0, done.stderr
-    process = subprocess.Popen([sys.executable, "-m", "runners.agent", "run", "--state-dir", str(state_dir),
-                                "--wait", "5"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "runners.agent", "run", "--state-dir", str(state_dir), "--wait", str(AGENT_WAIT)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     runner.refresh_from_db()
     runner.agent_process = process
     try:
         yield runner
     finally:
         if process.poll() is None:
-            process.kill()
+            process.terminate()
         out, err = process.communicate(timeout=10)
         runner.agent_output = out + err
+        # Let the portal finish the long poll the agent left, before the test database goes away.
+        time.sleep(AGENT_WAIT + 0.5)
 
 
 def make_integration(runner: Runner, actor, provider: str, *, host: str = "", client_id: str,

@@ -17,7 +17,9 @@ PROVIDER = ProviderSpec(
     client_secret_label="Secret (Client Secret)",
     # Bitbucket consumers carry their permissions; these are the boxes to tick on the consumer.
     scopes=(
-        Scope("account", "read your name and email addresses for the git author identity"),
+        Scope("account", "read your name for the git author identity"),
+        # /2.0/user/emails needs its own scope (Atlassian's OpenAPI description), not just `account`.
+        Scope("email", "read your confirmed email address for the git author identity"),
         Scope("repository", "clone repositories and parse context URLs"),
         Scope("repository:write", "push from environments"),
         Scope("pullrequest", "start environments from pull requests"),

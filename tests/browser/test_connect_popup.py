@@ -1,0 +1,113 @@
+"""Connect in a real browser: the popup, the emulator's consent page, the agent's code exchange, and the
+opener learning the result by postMessage without reloading."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from playwright.sync_api import expect
+
+from integrations.models import Connection
+from tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_connections(page, oauth_world):
+    sign_in(page, oauth_world.user.email)
+    page.goto("/orgs/acme/connections/")
+    # A marker that survives only as long as the page is not reloaded.
+    page.evaluate("window.__notReloaded = true")
+
+
+def click_connect(page, integration):
+    section = page.locator(f"#integration-{integration.pk}")
+    with page.expect_popup() as popup_info:
+        section.get_by_role("button", name="Connect").click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    return section, popup
+
+
+@pytest.mark.parametrize(("which", "announced"), [("cloud", "Bitbucket is now connected"),
+                                                  ("server", "Bitbucket Server is now connected")])
+def test_connect_in_a_popup_tells_the_opener_without_reload(oauth_world, page, which, announced):
+    integration = oauth_world.integrations[which]
+    open_connections(page, oauth_world)
+    section, popup = click_connect(page, integration)
+    expect(popup.locator("h1")).to_contain_text("Authorize access to Bitbucket")
+
+    popup.get_by_role("button", name="Grant access").click()
+
+    expect(page.locator("#connect-result")).to_have_text(announced)
+    if not popup.is_closed():
+        popup.wait_for_event("close")
+    assert page.evaluate("window.__notReloaded") is True
+    expect(section.locator('[data-field="git_author_name"]')).to_have_text("Alice Liddell")
+    expect(section.locator('[data-field="granted_scopes"]')).to_contain_text("REPO_READ" if which == "server"
+                                                                             else "repository")
+    expect(section.get_by_role("button", name="Reconnect")).to_be_visible()
+    connection = Connection.objects.get(user=oauth_world.user, integration=integration)
+    assert connection.username == "alice"
+
+
+def test_cancel_in_the_popup_shows_the_denial_in_both_windows(oauth_world, page):
+    integration = oauth_world.integrations["cloud"]
+    open_connections(page, oauth_world)
+    _, popup = click_connect(page, integration)
+
+    popup.get_by_role("button", name="Cancel").click()
+
+    expect(popup.locator("[data-result-message]")).to_contain_text("access was denied")
+    expect(page.locator("#connect-result")).to_contain_text("Bitbucket access was denied")
+    expect(page.locator("#connect-result")).to_contain_text("Nothing was connected")
+    assert not Connection.objects.exists() and not SocialAccount.objects.exists()
+
+
+def test_a_message_from_another_origin_is_ignored(oauth_world, page):
+    integration = oauth_world.integrations["cloud"]
+    open_connections(page, oauth_world)
+    _, popup = click_connect(page, integration)
+    # A frame of another origin (the emulator's) claims the connection succeeded.
+    page.evaluate("""(src) => new Promise((resolve) => {
+        const frame = document.createElement("iframe");
+        frame.src = src; frame.onload = () => resolve(); document.body.appendChild(frame);
+    })""", oauth_world.emulator.base_url + "/_emulator/state")
+    frame = next(f for f in page.frames if f.url.startswith(oauth_world.emulator.base_url))
+    frame.evaluate("""(id) => parent.postMessage(
+        {type: "scm-connect-result", integration: Number(id), ok: true, message: "Bitbucket is now connected"}, "*")""",
+                   str(integration.pk))
+
+    expect(page.locator("[data-connections]")).to_have_attribute("data-ignored-messages", "1")
+    expect(page.locator("#connect-result")).to_be_hidden()
+    assert not Connection.objects.exists()
+    # The real flow still completes afterwards.
+    popup.get_by_role("button", name="Grant access").click()
+    expect(page.locator("#connect-result")).to_have_text("Bitbucket is now connected")
+
+
+def test_lost_message_is_recovered_by_polling(oauth_world, page):
+    """The opener never gets the popup's message (here: its listener is cut off); polling gets there."""
+    integration = oauth_world.integrations["server"]
+    open_connections(page, oauth_world)
+    page.evaluate("""() => window.addEventListener("message", (e) => e.stopImmediatePropagation(), true)""")
+    _, popup = click_connect(page, integration)
+
+    popup.get_by_role("button", name="Grant access").click()
+
+    expect(page.locator("#connect-result")).to_have_text("Bitbucket Server is now connected")
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_blocked_popup_falls_back_to_a_full_page_redirect(oauth_world, page):
+    integration = oauth_world.integrations["cloud"]
+    open_connections(page, oauth_world)
+    page.evaluate("window.open = () => null")  # what a popup blocker does
+
+    page.locator(f"#integration-{integration.pk}").get_by_role("button", name="Connect").click()
+    expect(page.locator("h1")).to_contain_text("Authorize access to Bitbucket")
+    page.get_by_role("button", name="Grant access").click()
+
+    expect(page).to_have_url(oauth_world.live_url + "/orgs/acme/connections/")
+    expect(page.locator(".messages")).to_contain_text("Bitbucket is now connected")
+    assert Connection.objects.filter(user=oauth_world.user, integration=integration).exists()

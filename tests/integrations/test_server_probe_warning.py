@@ -1,0 +1,40 @@
+"""The Bitbucket Server probe warns when the instance's links point at localhost (Base URL not set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.forms import ScmIntegrationForm
+from integrations.server_probe import probe_bitbucket_server
+from tests.runners.conftest import register_runner
+
+
+@pytest.fixture
+def public_repo(emulator):
+    emulator.control("POST", "/server/projects", json={"key": "PUB", "name": "Public"})
+    emulator.control("POST", "/server/repositories", json={"project": "PUB", "slug": "site", "public": True})
+    return emulator
+
+
+def test_misconfigured_base_url_is_a_warning_with_the_fix(public_repo):
+    public_repo.control("POST", "/server/settings", json={"misconfigured_base_url": True})
+
+    probe = probe_bitbucket_server(public_repo.server_url)
+
+    assert probe.error == "" and probe.supports_oauth
+    assert "Administration → Server settings → Base URL to " + public_repo.server_url in probe.warning
+
+
+def test_a_correct_base_url_gives_no_warning(public_repo):
+    assert probe_bitbucket_server(public_repo.server_url).warning == ""
+
+
+@pytest.mark.django_db
+def test_the_dialog_form_carries_the_warning(world, public_repo):
+    public_repo.control("POST", "/server/settings", json={"misconfigured_base_url": True})
+    runner = register_runner(world.a.org, world.a.admin).runner
+    form = ScmIntegrationForm({"provider": "bitbucket-server", "host": public_repo.server_url, "pat_enabled": "on"},
+                              runner=runner)
+
+    assert form.is_valid(), form.errors
+    assert "localhost" in form.server_warning
