@@ -14,7 +14,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "bitbucket"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "bitbucket"
 CLOUD_SPEC = REFERENCE / "bitbucket-cloud-swagger.v3.json"
 DC_SPEC = REFERENCE / "bitbucket-dc-9.2-swagger.v3.json"
 PAYLOADS = REFERENCE / "payloads" / "api"
