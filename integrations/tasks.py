@@ -64,3 +64,18 @@ def connections_refresh_due() -> int:
         connection_refresh_task.delay(connection_id)
         count += 1
     return count
+
+
+# A verify queued while the broker was down was lost; the row still says "pending".
+PENDING_GRACE = timedelta(minutes=2)
+
+
+@shared_task(ignore_result=True)
+def connections_verify_pending() -> int:
+    """Beat: verify connections still pending after the grace period (their first verify never ran)."""
+    stale = Connection.objects.filter(status=Status.PENDING, updated_at__lte=timezone.now() - PENDING_GRACE)
+    count = 0
+    for connection_id in stale.values_list("pk", flat=True):
+        connection_verify_task.delay(connection_id)
+        count += 1
+    return count

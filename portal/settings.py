@@ -220,6 +220,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Refresh OAuth tokens before they expire (Bitbucket Cloud's live 2 hours), through the runners.
     "connections-refresh-due": {"task": "integrations.tasks.connections_refresh_due", "schedule": 300.0},
+    # Picks up connections whose first verify was never queued (e.g. Redis was down at connect time).
+    "connections-verify-pending": {"task": "integrations.tasks.connections_verify_pending", "schedule": 120.0},
     # Answered runner jobs keep no payload, but their rows need not live forever.
     "runner-jobs-purge": {"task": "runners.tasks.purge_runner_jobs", "schedule": 24 * 3600.0},
 }

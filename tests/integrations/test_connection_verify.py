@@ -94,3 +94,15 @@ def test_verify_task_retries_transient_errors_with_retry_after(world, emulator, 
     assert countdowns == [15]
     row = Connection.objects.get(pk=connection.pk)
     assert row.status == Status.ACTIVE and "503" in row.last_error  # transient: not marked broken
+
+
+def test_a_connection_whose_first_verify_was_lost_is_verified_by_the_sweep(world, emulator, cloud):
+    from integrations.tasks import PENDING_GRACE, connections_verify_pending
+
+    scopes = ["account", "email", "repository", "repository:write", "pullrequest", "issue"]
+    stale = oauth_connection(world, emulator, cloud, scopes, status=Status.PENDING)
+    Connection.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - PENDING_GRACE - timedelta(seconds=1))
+    assert connections_verify_pending() == 1  # eager in tests: the verify ran
+    stale.refresh_from_db()
+    assert stale.status == Status.ACTIVE and stale.last_verified_at is not None
+    assert connections_verify_pending() == 0  # nothing pending any more: idempotent
