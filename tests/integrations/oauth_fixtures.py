@@ -7,6 +7,7 @@ transactional: the agent reaches the portal through live_server's own database c
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -59,16 +60,12 @@ def _agent(*args: str) -> subprocess.CompletedProcess:
 AGENT_WAIT = 1.0
 
 
-@pytest.fixture
-def agent_runner(world, live_server, tmp_path, settings):
-    """A runner of org a with a real agent process registered against the live portal, running."""
-    # Short long-polls, so the portal's side of the last one ends soon after the agent stops.
-    settings.RUNNER_LONG_POLL_SECONDS = AGENT_WAIT
-    runner, token = runner_services.runner_create(org=world.a.org, actor=world.a.admin, name="acme-oauth",
-                                                  kind=Runner.Kind.SELF_HOSTED, cloud_provider="aws",
-                                                  region="eu-west-1")
-    state_dir = tmp_path / "agent"
-    done = _agent("register", "--portal", live_server.url, "--token", token, "--state-dir", str(state_dir))
+@contextlib.contextmanager
+def running_agent(org, actor, live_url: str, state_dir, *, name: str):
+    """A runner of `org` with a real agent process registered against the live portal, running."""
+    runner, token = runner_services.runner_create(org=org, actor=actor, name=name, kind=Runner.Kind.SELF_HOSTED,
+                                                  cloud_provider="aws", region="eu-west-1")
+    done = _agent("register", "--portal", live_url, "--token", token, "--state-dir", str(state_dir))
     assert done.returncode == 0, done.stderr
     command = [sys.executable, "-m", "runners.agent", "run", "--state-dir", str(state_dir), "--wait", str(AGENT_WAIT)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -83,6 +80,14 @@ def agent_runner(world, live_server, tmp_path, settings):
         runner.agent_output = out + err
         # Let the portal finish the long poll the agent left, before the test database goes away.
         time.sleep(AGENT_WAIT + 0.5)
+
+
+@pytest.fixture
+def agent_runner(world, live_server, tmp_path, settings):
+    # Short long-polls, so the portal's side of the last one ends soon after the agent stops.
+    settings.RUNNER_LONG_POLL_SECONDS = AGENT_WAIT
+    with running_agent(world.a.org, world.a.admin, live_server.url, tmp_path / "agent", name="acme-oauth") as runner:
+        yield runner
 
 
 def make_integration(runner: Runner, actor, provider: str, *, host: str = "", client_id: str,

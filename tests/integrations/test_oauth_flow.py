@@ -10,7 +10,14 @@ from allauth.socialaccount.models import SocialAccount
 
 from integrations.models import Connection
 from integrations.models.connection import Status
-from tests.integrations.oauth_fixtures import callback_path, consent, start_connect
+from tests.integrations.oauth_fixtures import (
+    CLOUD_SCOPES,
+    callback_path,
+    consent,
+    make_integration,
+    running_agent,
+    start_connect,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,3 +103,28 @@ def test_another_user_of_the_org_cannot_take_the_same_account(oauth_world):
     assert b"already connected by another user of this organization" in response.content
     assert not Connection.objects.filter(user=owner).exists()
     assert not SocialAccount.objects.filter(user=owner).exists()
+
+
+def test_one_user_connects_the_same_account_on_two_runners(oauth_world, tmp_path):
+    """Two runners, two OAuth apps, one Bitbucket account: two connections, each exchanged by its own agent."""
+    world = oauth_world.world
+    first = oauth_world.integrations["cloud"]
+    with running_agent(world.a.org, world.a.admin, oauth_world.live_url, tmp_path / "agent-2",
+                       name="acme-desktop") as second_runner:
+        second = make_integration(second_runner, world.a.admin, "bitbucket-cloud", client_id="cloud-key-2",
+                                  secret="second-consumer-secret-1d2c")
+        oauth_world.emulator.control("POST", "/cloud/consumers", json={
+            "key": "cloud-key-2", "secret": "second-consumer-secret-1d2c", "name": "Portal on acme-desktop",
+            "callback_url": second.callback_url, "scopes": CLOUD_SCOPES})
+        client = oauth_world.client()
+        for integration in (first, second):
+            response = client.get(callback_path(consent(start_connect(client, integration))), follow=True)
+            assert b"Bitbucket is now connected" in response.content, response.content.decode()[-800:]
+
+    connections = Connection.objects.filter(user=oauth_world.user).order_by("integration__runner__name")
+    assert [c.integration.runner.name for c in connections] == ["acme-desktop", "acme-oauth"]
+    assert len({c.provider_account_id for c in connections}) == 1  # the same Bitbucket account
+    assert connections[0].access_token != connections[1].access_token
+    # Each code went to the token endpoint with its own consumer: each runner's agent used its own secret.
+    token_calls = oauth_world.emulator.requests(path="/site/oauth2/access_token")
+    assert len(token_calls) == 2
