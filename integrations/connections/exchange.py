@@ -12,7 +12,8 @@ from typing import Any
 from django.db import connection, transaction
 
 from integrations.models import ScmIntegration
-from integrations.providers.http import BadRequest, TokenResponse, parse_token_response, provider_message
+from integrations.providers.http import BadRequest, provider_message
+from integrations.providers.tokens import TokenResponse, parse_token_response
 from portal.errors import Unavailable
 from runners.channel import oauth_token_request
 

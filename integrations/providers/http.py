@@ -1,9 +1,8 @@
 """HTTP plumbing shared by the provider API clients.
 
 One function (`raise_for_response`) turns a provider response into a typed error, so every
-caller classifies failures the same way (Sentry's shared_integrations does this). Paging helpers
-raise on a 5xx/429 mid-list instead of ending it: Read the Docs read those as "no more pages" and
-silently dropped repositories during outages.
+caller classifies failures the same way (Sentry's shared_integrations does this). Paging lives in
+`paging.py`, OAuth token responses in `tokens.py`.
 
 No Django import here: clients are built from settings elsewhere and run in Celery tasks.
 """
@@ -15,17 +14,15 @@ import email.utils
 import json
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 # Explicit per-phase timeouts: a hung provider must not pin a Celery worker.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
-MAX_PAGES = 500  # a provider looping on `next` must not loop us forever
 MAX_MESSAGE_CHARS = 300
 
 
@@ -164,7 +161,7 @@ def provider_message(body: Any) -> str:
     return str(message) if message else ""
 
 
-def _scrub(text: str, request: httpx.Request | None) -> str:
+def scrub_text(text: str, request: httpx.Request | None) -> str:
     """Providers may echo what they were sent; never let the credential reach a message."""
     if request is not None:
         auth = request.headers.get("Authorization", "")
@@ -216,7 +213,7 @@ def raise_for_response(response: httpx.Response, *, provider: str) -> None:
     method = request.method if request is not None else None
     path = request.url.path if request is not None else None
     body = _body_json(response)
-    message = _scrub(provider_message(body) or response.reason_phrase or "error", request)
+    message = scrub_text(provider_message(body) or response.reason_phrase or "error", request)
     common: dict[str, Any] = {"provider": provider, "status": status, "method": method, "path": path}
 
     if status == 401:
@@ -393,97 +390,3 @@ def decode_json(response: httpx.Response, *, provider: str) -> Any:
 
 
 # --- paging ---------------------------------------------------------------------------------
-
-
-def _page_error(session: ProviderSession, url: str, why: str) -> ProviderUnavailable:
-    return ProviderUnavailable(
-        f"unexpected page: {why}", provider=session.provider, method="GET", path=urlsplit(url).path
-    )
-
-
-def iter_cloud_values(session: ProviderSession, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
-    """Bitbucket Cloud paging: `values` + a `next` URL, followed as given.
-
-    `next` is followed only on the API's own origin, so the credential never goes elsewhere.
-    Any error on any page raises (never a silently shorter list).
-    """
-    url: str | None = path
-    page_params: Mapping[str, Any] | None = params
-    seen: set[str] = set()
-    for _ in range(MAX_PAGES):
-        assert url is not None
-        page = session.get_json(url, params=page_params)
-        if not isinstance(page, dict) or not isinstance(page.get("values"), list):
-            raise _page_error(session, url, "no `values` list")
-        yield from page["values"]
-        next_url = page.get("next")
-        if not next_url:
-            return
-        if not isinstance(next_url, str) or not session.same_origin(next_url):
-            raise _page_error(session, url, "`next` points at another host")
-        if next_url in seen:
-            raise _page_error(session, url, "`next` repeats a page")
-        seen.add(next_url)
-        url, page_params = next_url, None  # the cursor URL already carries every parameter
-    raise _page_error(session, path, f"more than {MAX_PAGES} pages")
-
-
-def iter_server_values(
-    session: ProviderSession, path: str, params: Mapping[str, Any] | None = None, *, limit: int = 100
-) -> Iterator[Any]:
-    """Bitbucket Server paging: `values`, `isLastPage`, `nextPageStart` (start/limit)."""
-    start = 0
-    for _ in range(MAX_PAGES):
-        page = session.get_json(path, params={**(params or {}), "start": start, "limit": limit})
-        if not isinstance(page, dict) or not isinstance(page.get("values"), list):
-            raise _page_error(session, path, "no `values` list")
-        if not isinstance(page.get("isLastPage"), bool):
-            raise _page_error(session, path, "no `isLastPage`")
-        yield from page["values"]
-        if page["isLastPage"]:
-            return
-        next_start = page.get("nextPageStart")
-        if not isinstance(next_start, int) or next_start <= start:
-            raise _page_error(session, path, "`nextPageStart` does not advance")
-        start = next_start
-    raise _page_error(session, path, f"more than {MAX_PAGES} pages")
-
-
-# --- OAuth token responses ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TokenResponse:
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(repr=False)
-    expires_in: int | None
-    scopes: tuple[str, ...]
-    token_type: str
-
-
-def parse_token_response(body: Any, *, provider: str = "oauth") -> TokenResponse:
-    """Parse an OAuth token response; Bitbucket Cloud names scopes in `scopes`, others in `scope`."""
-    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-        message = provider_message(body) or "token response has no access_token"
-        raise BadRequest(_scrub(message, None), provider=provider)
-    scopes_value = body.get("scope") or body.get("scopes")
-    if isinstance(scopes_value, list):
-        scopes = tuple(str(s) for s in scopes_value)
-    else:
-        scopes = split_scopes(scopes_value if isinstance(scopes_value, str) else None)
-    expires_in = body.get("expires_in")
-    if not (isinstance(expires_in, int) or (isinstance(expires_in, str) and expires_in.isdigit())):
-        expires_in = None
-    return TokenResponse(
-        access_token=body["access_token"],
-        refresh_token=body.get("refresh_token") or None,
-        expires_in=int(expires_in) if expires_in is not None else None,
-        scopes=scopes,
-        token_type=str(body.get("token_type") or "bearer"),
-    )
-
-
-def find_by_url(hooks: Iterable[dict[str, Any]], url: str) -> dict[str, Any] | None:
-    """The hook already pointing at `url` (trailing slash ignored), so installs stay idempotent."""
-    wanted = url.rstrip("/")
-    return next((hook for hook in hooks if str(hook.get("url", "")).rstrip("/") == wanted), None)

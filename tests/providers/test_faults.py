@@ -13,15 +13,8 @@ import pytest
 
 from emulator.testing import RunningEmulator, start_emulator
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
-from integrations.providers.http import (
-    BasicCredentials,
-    BearerToken,
-    ProviderError,
-    ProviderUnavailable,
-    RateLimited,
-    iter_cloud_values,
-    iter_server_values,
-)
+from integrations.providers.http import BasicCredentials, BearerToken, ProviderError, ProviderUnavailable, RateLimited
+from integrations.providers.paging import iter_cloud_values, iter_server_values
 from tests.providers.world import CloudWorld, ServerWorld, seed_cloud_repos, seed_server_repos
 
 

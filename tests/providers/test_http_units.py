@@ -17,9 +17,9 @@ from integrations.providers.http import (
     BearerToken,
     InsufficientScope,
     parse_retry_after,
-    parse_token_response,
     raise_for_response,
 )
+from integrations.providers.tokens import parse_token_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "reference" / "bitbucket" / "payloads" / "api"
 

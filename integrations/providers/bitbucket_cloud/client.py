@@ -18,13 +18,11 @@ from integrations.providers.http import (
     Credential,
     Exchange,
     ProviderSession,
-    TokenResponse,
-    find_by_url,
-    iter_cloud_values,
-    parse_token_response,
     raise_for_response,
     split_scopes,
 )
+from integrations.providers.paging import find_by_url, iter_cloud_values
+from integrations.providers.tokens import TokenResponse, parse_token_response
 
 PROVIDER = "bitbucket-cloud"
 API_URL = "https://api.bitbucket.org"

@@ -22,13 +22,11 @@ from integrations.providers.http import (
     Exchange,
     ProviderSession,
     ProviderUnavailable,
-    TokenResponse,
     Unauthorized,
-    find_by_url,
-    iter_server_values,
-    parse_token_response,
     raise_for_response,
 )
+from integrations.providers.paging import find_by_url, iter_server_values
+from integrations.providers.tokens import TokenResponse, parse_token_response
 
 PROVIDER = "bitbucket-server"
 API = "/rest/api/1.0"
