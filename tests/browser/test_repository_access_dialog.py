@@ -1,49 +1,20 @@
-"""The "Configure repository access" dialog in real headless Chromium (Debian's), driven by Playwright."""
+"""The "Configure repository access" dialog in real headless Chromium (Debian's), driven by Playwright.
+
+Browser, page and sign-in come from tests/browser/conftest.py."""
 
 from __future__ import annotations
 
-import os
+import re
 
 import pytest
 from django.test import override_settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from integrations.models import ScmIntegration
-from tests.factories import DEMO_PASSWORD
+from tests.browser.conftest import sign_in
 from tests.runners.conftest import register_runner
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made here are still plain sync calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(live_server):
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("header .who")).to_have_text(email)
 
 
 def test_an_admin_adds_bitbucket_through_the_modal_and_sees_the_secret_set(world, live_server, page):
@@ -59,9 +30,8 @@ def test_an_admin_adds_bitbucket_through_the_modal_and_sees_the_secret_set(world
         modal.get_by_role("button", name="Continue").click()
         expect(modal.locator("#access-modal-title")).to_have_text("Add a new provider")
         callback = modal.locator("#callback-url")
-        expect(callback).to_have_value(
-            __import__("re").compile(rf"^{live_server.url}/accounts/scm/[0-9a-f]{{16}}/login/callback/$")
-        )
+        expect(callback).to_have_value(re.compile(rf"^{live_server.url}/accounts/scm/[0-9a-f]{{16}}/login/callback/$"))
+        shown_callback = callback.input_value()
         expect(modal).to_contain_text("Bitbucket calls them Key and Secret")
         expect(modal.locator(".scopes")).to_contain_text("pullrequest")
         modal.get_by_label("Key (Client ID)").fill("bb-consumer-key")
@@ -69,8 +39,9 @@ def test_an_admin_adds_bitbucket_through_the_modal_and_sees_the_secret_set(world
         modal.get_by_role("button", name="Save").click()
         row = page.locator('#access-list tr[data-provider="bitbucket-cloud"]')
         expect(row.locator(".secret-state")).to_have_text("set")
-        shown = callback_key = ScmIntegration.objects.get().oauth_key
-        assert shown == callback_key and "bb-consumer-secret-value" not in page.content()
+        # The URL the admin copied before saving is the one the saved integration uses.
+        assert ScmIntegration.objects.get().callback_url == shown_callback
+        assert "bb-consumer-secret-value" not in page.content()
 
 
 def test_the_modal_shows_errors_in_place(world, live_server, page):
