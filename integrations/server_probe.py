@@ -8,17 +8,20 @@ import httpx
 from django.conf import settings
 
 from integrations.providers.bitbucket_server import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION
-from integrations.providers.bitbucket_server.client import BitbucketServerClient
+from integrations.providers.bitbucket_server.client import BitbucketServerClient, parse_version
 from integrations.providers.http import ProviderError
 
 
 @dataclass(frozen=True)
 class ServerProbe:
     version: str = ""
-    version_tuple: tuple[int, ...] = ()
     error: str = ""
     # Not an error: the instance works, but its links (clone URLs, webhooks' targets) point elsewhere.
     warning: str = ""
+
+    @property
+    def version_tuple(self) -> tuple[int, ...]:
+        return parse_version(self.version)
 
     @property
     def supports_oauth(self) -> bool:
@@ -35,8 +38,7 @@ def probe_bitbucket_server(host: str) -> ServerProbe:
         with BitbucketServerClient(host, timeout=timeout) as client:
             props = client.application_properties()
             version = str(props.get("version", ""))
-            return ServerProbe(version=version, version_tuple=client.version_tuple(),
-                               warning=_base_url_warning(client, host))
+            return ServerProbe(version=version, warning=_base_url_warning(client, host))
     except ProviderError as exc:
         return ServerProbe(error=f"Could not read the Bitbucket version at {host}: {exc}")
     except (ValueError, httpx.InvalidURL):

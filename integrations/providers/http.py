@@ -390,3 +390,11 @@ def decode_json(response: httpx.Response, *, provider: str) -> Any:
 
 
 # --- paging ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitAuthor:
+    """Who commits from an environment: the provider account's display name and confirmed email."""
+
+    name: str
+    email: str | None

@@ -26,6 +26,7 @@ def test_a_current_instance_is_accepted_and_its_version_recorded(world, reg, emu
     integration = integration_save(form=form, actor=world.a.admin)
     assert integration.host == emulator.server_url  # trailing slash normalized, context path kept
     assert integration.server_version == "8.19.1"
+    assert len(emulator.requests(path="application-properties")) == 1  # read once per save
     assert integration.token_url == emulator.server_url + "/rest/oauth2/latest/token"
 
 

@@ -7,7 +7,6 @@ explicit URLs and a credential so it can run anywhere (web, Celery, the emulator
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -17,6 +16,7 @@ from integrations.providers.http import (
     DEFAULT_TIMEOUT,
     Credential,
     Exchange,
+    GitAuthor,
     ProviderSession,
     raise_for_response,
     split_scopes,
@@ -37,12 +37,6 @@ __all__ = [
     "TokenResponse",
     "parse_token_response",
 ]
-
-
-@dataclass(frozen=True)
-class GitAuthor:
-    name: str
-    email: str | None
 
 
 def _seg(value: str | int) -> str:

@@ -10,7 +10,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -20,6 +19,7 @@ from integrations.providers.http import (
     DEFAULT_TIMEOUT,
     Credential,
     Exchange,
+    GitAuthor,
     ProviderSession,
     ProviderUnavailable,
     Unauthorized,
@@ -43,10 +43,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class GitAuthor:
-    name: str
-    email: str | None
+def parse_version(version: str) -> tuple[int, ...]:
+    """`8.15.0` -> (8, 15, 0); suffixes such as `-rc1` are ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0]))
 
 
 def _seg(value: str | int) -> str:
@@ -127,9 +126,7 @@ class BitbucketServerClient:
         return body
 
     def version_tuple(self) -> tuple[int, ...]:
-        """`8.15.0` -> (8, 15, 0); suffixes such as `-rc1` are ignored."""
-        version = str(self.application_properties()["version"])
-        return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0]))
+        return parse_version(str(self.application_properties()["version"]))
 
     def detect_misconfigured_base_url(self, data: Any) -> bool:
         """True when links point at `localhost` but we reach the instance elsewhere: the
