@@ -9,7 +9,16 @@ from emulator.cloud import events
 from emulator.cloud.auth import CREDENTIAL_TYPES
 from emulator.cloud.models import CloudRepository, CloudToken, CloudUser, Consumer, Issue, PullRequest, Workspace
 from emulator.cloud.scopes import DEFAULT_CONSUMER_SCOPES, unknown_scopes
-from emulator.control_common import bad_request, body_of, ok, optional_int, optional_list, required_str
+from emulator.control_common import (
+    bad_request,
+    body_of,
+    expire_in,
+    ok,
+    optional_int,
+    optional_list,
+    required_str,
+    revoke_in,
+)
 from emulator.gitdata import initial_git_data
 from emulator.httpcore import Request, Response
 from emulator.store import new_secret
@@ -175,22 +184,11 @@ def _prefix(kind: str) -> str:
 
 
 def revoke_token(app: Emulator, request: Request) -> Response:
-    value = required_str(body_of(request), "token")
-    state = app.state
-    found = state.cloud_tokens.get(value) or state.cloud_refresh_tokens.get(value)
-    if found is None:
-        raise bad_request("Unknown token")
-    found.revoked = True
-    return ok({"revoked": True})
+    return revoke_in(body_of(request), app.state.cloud_tokens, app.state.cloud_refresh_tokens)
 
 
 def expire_token(app: Emulator, request: Request) -> Response:
-    value = required_str(body_of(request), "token")
-    token = app.state.cloud_tokens.get(value)
-    if token is None:
-        raise bad_request("Unknown token")
-    token.expires_at = time.time() - 1
-    return ok({"expired": True})
+    return expire_in(body_of(request), app.state.cloud_tokens)
 
 
 def update_settings(app: Emulator, request: Request) -> Response:

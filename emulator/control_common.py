@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from emulator.httpcore import HttpError, Request, Response
@@ -45,3 +46,22 @@ def optional_int(body: dict[str, Any], name: str) -> int | None:
 
 def ok(data: Any, status: int = 200) -> Response:
     return Response.json(status, data)
+
+
+def revoke_in(body: dict[str, Any], *stores: dict) -> Response:
+    """Revoke an access or refresh token found in any of `stores`."""
+    value = required_str(body, "token")
+    found = next((store[value] for store in stores if value in store), None)
+    if found is None:
+        raise bad_request("Unknown token")
+    found.revoked = True
+    return ok({"revoked": True})
+
+
+def expire_in(body: dict[str, Any], store: dict) -> Response:
+    value = required_str(body, "token")
+    token = store.get(value)
+    if token is None:
+        raise bad_request("Unknown token")
+    token.expires_at = time.time() - 1
+    return ok({"expired": True})

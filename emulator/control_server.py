@@ -6,7 +6,16 @@ import hashlib
 import time
 from typing import TYPE_CHECKING
 
-from emulator.control_common import bad_request, body_of, ok, optional_int, optional_list, required_str
+from emulator.control_common import (
+    bad_request,
+    body_of,
+    expire_in,
+    ok,
+    optional_int,
+    optional_list,
+    required_str,
+    revoke_in,
+)
 from emulator.gitdata import initial_git_data
 from emulator.httpcore import Request, Response
 from emulator.server import events
@@ -173,21 +182,11 @@ def create_token(app: Emulator, request: Request) -> Response:
 
 
 def revoke_token(app: Emulator, request: Request) -> Response:
-    value = required_str(body_of(request), "token")
-    found = app.state.server_tokens.get(value) or app.state.server_refresh_tokens.get(value)
-    if found is None:
-        raise bad_request("Unknown token")
-    found.revoked = True
-    return ok({"revoked": True})
+    return revoke_in(body_of(request), app.state.server_tokens, app.state.server_refresh_tokens)
 
 
 def expire_token(app: Emulator, request: Request) -> Response:
-    value = required_str(body_of(request), "token")
-    token = app.state.server_tokens.get(value)
-    if token is None:
-        raise bad_request("Unknown token")
-    token.expires_at = time.time() - 1
-    return ok({"expired": True})
+    return expire_in(body_of(request), app.state.server_tokens)
 
 
 def trigger_event(app: Emulator, request: Request) -> Response:

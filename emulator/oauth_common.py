@@ -148,6 +148,21 @@ def consent_page(*, title: str, action: str, request_id: str, app_name: str,
     return Response.html(200, page)
 
 
+def decide_authorization(state: State, form: dict[str, str], *, flavour: str, users) -> Response:
+    """The consent page's Grant or Cancel: redirect back with a code, or with `access_denied`."""
+    pending = state.pending.pop(form.get("request_id", ""), None)
+    if pending is None or pending.flavour != flavour:
+        return error_page(400, "This authorization request has expired. Start again from the application.")
+    if form.get("action") != "grant":
+        return Response.redirect(add_query(pending.redirect_uri, {
+            "error": "access_denied", "error_description": "The user denied access.", "state": pending.state}))
+    username = form.get("user") or next(iter(users), "")
+    if username not in users:
+        return error_page(400, f"Unknown user {username!r}.")
+    code = issue_code(state, pending, username)
+    return Response.redirect(add_query(pending.redirect_uri, {"code": code, "state": pending.state}))
+
+
 def error_page(status: int, message: str) -> Response:
     return Response.html(status, f"<!doctype html><html><body><h1>Authorization failed</h1>"
                                  f"<p class=\"error\">{html.escape(message)}</p></body></html>")

@@ -14,8 +14,8 @@ from emulator.oauth_common import (
     client_credentials,
     consent_page,
     consume_code,
+    decide_authorization,
     error_page,
-    issue_code,
     oauth_error,
     secrets_equal,
     start_authorization,
@@ -63,18 +63,7 @@ def authorize_page(app: Emulator, request: Request) -> Response:
 
 def authorize_decision(app: Emulator, request: Request) -> Response:
     state = app.state
-    form = request.form()
-    pending = state.pending.pop(form.get("request_id", ""), None)
-    if pending is None or pending.flavour != "cloud":
-        return error_page(400, "This authorization request has expired. Start again from the application.")
-    if form.get("action") != "grant":
-        return Response.redirect(add_query(pending.redirect_uri, {
-            "error": "access_denied", "error_description": "The user denied access.", "state": pending.state}))
-    username = form.get("user") or next(iter(state.cloud_users), "")
-    if username not in state.cloud_users:
-        return error_page(400, f"Unknown user {username!r}.")
-    code = issue_code(state, pending, username)
-    return Response.redirect(add_query(pending.redirect_uri, {"code": code, "state": pending.state}))
+    return decide_authorization(state, request.form(), flavour="cloud", users=state.cloud_users)
 
 
 def access_token(app: Emulator, request: Request) -> Response:

@@ -11,8 +11,8 @@ from emulator.oauth_common import (
     client_credentials,
     consent_page,
     consume_code,
+    decide_authorization,
     error_page,
-    issue_code,
     oauth_error,
     secrets_equal,
     start_authorization,
@@ -74,18 +74,7 @@ def authorize_page(app: Emulator, request: Request) -> Response:
 
 def authorize_decision(app: Emulator, request: Request) -> Response:
     state = app.state
-    form = request.form()
-    pending = state.pending.pop(form.get("request_id", ""), None)
-    if pending is None or pending.flavour != "server":
-        return error_page(400, "This authorization request has expired. Start again from the application.")
-    if form.get("action") != "grant":
-        return Response.redirect(add_query(pending.redirect_uri, {
-            "error": "access_denied", "error_description": "The user denied access.", "state": pending.state}))
-    slug = form.get("user") or next(iter(state.server_users), "")
-    if slug not in state.server_users:
-        return error_page(400, f"Unknown user {slug!r}.")
-    code = issue_code(state, pending, slug)
-    return Response.redirect(add_query(pending.redirect_uri, {"code": code, "state": pending.state}))
+    return decide_authorization(state, request.form(), flavour="server", users=state.server_users)
 
 
 def token(app: Emulator, request: Request) -> Response:
