@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from django.conf import settings
 from django.db import transaction
 
 from integrations.forms import ScmIntegrationForm
@@ -95,7 +94,3 @@ def _register_in_emulator(emulator_url: str, integrations: list[ScmIntegration])
                     "redirect_uri": integration.callback_url,
                 }
                 emu.post("/_emulator/server/oauth-clients", json=body).raise_for_status()
-
-
-def portal_url() -> str:
-    return settings.PORTAL_BASE_URL

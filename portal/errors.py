@@ -46,9 +46,14 @@ class ValidationFailed(ApplicationError):
     @classmethod
     def from_form(cls, form) -> ValidationFailed:
         fields = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-        first_field, messages = next(iter(fields.items()), ("", ["Invalid input."]))
-        label = "" if first_field == "__all__" else f"{first_field}: "
-        return cls(f"{label}{messages[0]}", fields=fields)
+        return cls(summary_message(fields), fields=fields)
+
+
+def summary_message(fields: dict[str, list[str]]) -> str:
+    """One line for the whole error: the first problem, named by its field (`host: Enter a URL.`)."""
+    first_field, messages = next(iter(fields.items()), ("", ["Invalid input."]))
+    label = "" if first_field in ("", "__all__") else f"{first_field}: "
+    return f"{label}{messages[0]}"
 
 
 class Forbidden(ApplicationError):
@@ -78,7 +83,7 @@ def _drf_fields(detail) -> dict[str, list[str]]:
         for key, value in detail.items():
             name = "__all__" if key == "non_field_errors" else key
             if isinstance(value, list):
-                out[name] = [str(v) if not isinstance(v, dict) else str(v) for v in value]
+                out[name] = [str(v) for v in value]
             elif isinstance(value, dict):
                 for sub, msgs in _drf_fields(value).items():
                     out[f"{name}.{sub}"] = msgs
@@ -108,9 +113,7 @@ def api_exception_handler(exc, context) -> Response | None:
             headers["Retry-After"] = str(int(exc.wait))
         if isinstance(exc, drf_exceptions.ValidationError):
             fields = _drf_fields(exc.detail)
-            first_field, messages = next(iter(fields.items()), ("", ["Invalid input."]))
-            label = "" if first_field in ("", "__all__") else f"{first_field}: "
-            body = error_body("invalid", f"{label}{messages[0]}", fields)
+            body = error_body("invalid", summary_message(fields), fields)
         else:
             detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
             body = error_body(getattr(exc, "default_code", "error"), detail)
