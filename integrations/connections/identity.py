@@ -38,17 +38,6 @@ def effective_scopes(granted: Iterable[str]) -> set[str]:
     return out
 
 
-# Bitbucket Cloud serves /2.0/user/emails (the git author email) only with `email`.
-CLOUD_IDENTITY_SCOPES = ("account", "email")
-
-
-def requested_scopes(integration: ScmIntegration) -> list[str]:
-    scopes = list(integration.scopes)
-    if integration.provider == "bitbucket-cloud":
-        scopes += [s for s in CLOUD_IDENTITY_SCOPES if s not in scopes]
-    return scopes
-
-
 def missing_scopes(integration: ScmIntegration, granted: Iterable[str]) -> list[str]:
     have = effective_scopes(granted)
     return [s for s in integration.spec.required_scopes() if s not in have]

@@ -11,7 +11,6 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from integrations.connections.identity import requested_scopes
 from integrations.models import ScmIntegration
 from integrations.providers.bitbucket_server.client import make_pkce_pair
 
@@ -46,7 +45,8 @@ class ScmProvider(Provider):
         return reverse("scm_oauth_callback", kwargs={"provider_id": self.app.provider_id})
 
     def get_scope(self) -> list[str]:
-        return requested_scopes(self.integration)
+        # The provider's required scopes (Cloud's include `account` and `email` for the git author).
+        return list(self.integration.scopes)
 
     def get_redirect_from_request_kwargs(self, request) -> dict:
         kwargs = super().get_redirect_from_request_kwargs(request)
