@@ -3,6 +3,7 @@ opener's polling fallback, and Disconnect."""
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.contrib import messages
@@ -16,6 +17,8 @@ from integrations.connections import selectors, services
 from integrations.connections.exchange import provider_label
 from integrations.models import Connection
 from integrations.oauth import popup
+from portal.errors import ValidationFailed, error_body
+from portal.numbers import finite_float
 from portal.selectors import org_for_user
 
 
@@ -66,9 +69,9 @@ def connection_status(request, org_slug: str, integration_id: int):
     org, _ = org_for_user(request.user, org_slug)
     integration = selectors.integration_in_org(org, integration_id)
     try:
-        since = float(request.GET.get("since") or 0)
-    except ValueError:
-        since = 0.0
+        since = finite_float(request.GET.get("since"), name="since", default=0.0, minimum=0.0, maximum=math.inf)
+    except ValidationFailed as exc:
+        return JsonResponse(error_body(exc.code, exc.message, exc.fields), status=400)
     connection = selectors.connection_of_user(request.user, integration)
     result = popup.latest_result(request, integration.pk, since=since)
     state = "waiting"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.crypto import decrypt_str
+from portal.numbers import finite_float
 from runners import services
 from runners.agent_api import serializers as s
 from runners.agent_api.authentication import IsRunnerAgent, RunnerCredentialAuthentication
@@ -85,12 +86,10 @@ class NextJobView(AgentView):
         responses={200: s.JobSerializer, 204: None},
     )
     def get(self, request):
-        try:
-            wait = float(request.query_params.get("wait", "0"))
-        except ValueError:
-            wait = 0.0
-        wait = min(max(wait, 0.0), settings.RUNNER_LONG_POLL_SECONDS)
-        deadline = time.monotonic() + wait
+        cap = settings.RUNNER_LONG_POLL_SECONDS
+        wait = finite_float(request.query_params.get("wait"), name="wait", default=0.0, minimum=0.0, maximum=cap)
+        # The cap bounds the loop whatever `wait` turned out to be.
+        deadline = time.monotonic() + min(wait, cap)
         services.runner_seen(runner=self.runner)
         while True:
             job = services.runner_job_claim_next(runner=self.runner)

@@ -104,3 +104,11 @@ def test_allauths_own_disconnect_is_refused_so_tokens_and_link_stay_together(wor
     account = SocialAccount.objects.get()
     with pytest.raises(ValidationError, match="Connections page"):
         get_adapter().validate_disconnect(account, SocialAccount.objects.all())
+
+
+@pytest.mark.parametrize("since", ["nan", "inf", "yesterday"])
+def test_status_refuses_a_since_that_is_not_a_finite_number(world, client_for, setup, since):
+    cloud, _ = setup
+    answer = client_for(world.a.member).get(reverse("connection_status", args=["acme", cloud.pk]), {"since": since})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"] == {"since": ["Enter a finite number."]}
