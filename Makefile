@@ -28,7 +28,7 @@ lint: venv
 
 bench: venv
 	@bash scripts/services.sh
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH)
 
 browsers:
 	@bash scripts/ensure-chromium.sh

@@ -16,5 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # One test database per pytest process, so parallel runs on one machine never collide.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PORTAL_TEST_DB_NAME", f"test_portal_{os.getpid()}")}  # noqa: F405
+# One Celery queue per pytest process too: two runs on one machine share Redis db 15, and one run's
+# worker must never take the other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("PORTAL_TEST_QUEUE", f"tests-{os.getpid()}")
 # Live-server threads must not keep connections open, or the test database cannot be dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
