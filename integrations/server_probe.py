@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -32,17 +33,35 @@ class ServerProbe:
         return self.version_tuple >= MIN_TOKEN_VERSION
 
 
+# What Bitbucket reports (`8.19.1`, `9.4.0-rc1`), within the column that keeps it.
+_VERSION = re.compile(r"^\d{1,4}(\.\d{1,6}){0,3}([-+.][0-9A-Za-z.-]{1,16})?$")
+MAX_VERSION_CHARS = 32
+
+
 def probe_bitbucket_server(host: str) -> ServerProbe:
     timeout = httpx.Timeout(settings.SCM_HTTP_TIMEOUT, connect=min(5.0, settings.SCM_HTTP_TIMEOUT))
     try:
         with BitbucketServerClient(host, timeout=timeout) as client:
             props = client.application_properties()
             version = str(props.get("version", ""))
+            if len(version) > MAX_VERSION_CHARS or not _VERSION.match(version):
+                return ServerProbe(error=f"{host} does not report a Bitbucket version the portal understands; "
+                                         "is this a Bitbucket Server URL?")
             return ServerProbe(version=version, warning=_base_url_warning(client, host))
     except ProviderError as exc:
-        return ServerProbe(error=f"Could not read the Bitbucket version at {host}: {exc}")
+        return ServerProbe(error=_probe_error(host, exc))
     except (ValueError, httpx.InvalidURL):
         return ServerProbe(error=f"{host} is not a URL the portal can reach.")
+
+
+def _probe_error(host: str, exc: ProviderError) -> str:
+    """In our words only. What the host answered is never shown: it may not be Bitbucket at all, and its
+    body (an internal page, a token) must not reach the admin's screen (SSRF)."""
+    if exc.status is None or exc.status == 200:
+        # No HTTP answer (refused, timed out, not resolvable), or an answer that is not Bitbucket's.
+        return f"Could not read the Bitbucket version at {host}: {exc.detail}."
+    return (f"Could not read the Bitbucket version at {host}: it answered HTTP {exc.status}. "
+            "Check the base URL, including any context path such as /bitbucket.")
 
 
 # Anonymous reads that carry links when the instance has anything public to show.

@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from integrations.providers.transport import provider_transport, refused_host
+
 # Explicit per-phase timeouts: a hung provider must not pin a Celery worker.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
 MAX_MESSAGE_CHARS = 300
@@ -298,6 +300,7 @@ class ProviderSession:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         user_agent: str = "scm-portal",
         history_size: int = 50,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
         self.provider = provider
@@ -305,10 +308,12 @@ class ProviderSession:
         self.last_response_headers: httpx.Headers = httpx.Headers()
         self.exchanges: deque[Exchange] = deque(maxlen=history_size)
         # follow_redirects=False: a redirect would carry the Authorization header elsewhere.
+        # The transport connects only to addresses it checked itself, on every connection (SSRF).
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
             follow_redirects=False,
+            transport=transport or provider_transport(),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
         )
 
@@ -349,9 +354,10 @@ class ProviderSession:
             # httpx exceptions hold the request (and its Authorization header): keep only the
             # class name, and raise outside the except block so neither __cause__ nor
             # __context__ lets a logger reach the request.
-            error = ProviderUnavailable(
-                f"connection failed ({type(exc).__name__})", provider=self.provider, method=method, path=path
-            )
+            refused = refused_host(exc)
+            reason = (f"refused: {refused} resolves to a private, loopback or link-local address" if refused
+                      else f"connection failed ({type(exc).__name__})")
+            error = ProviderUnavailable(reason, provider=self.provider, method=method, path=path)
         else:
             self._record(method, path, response.status_code, started)
             self.last_response_headers = response.headers
