@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from portal.audit import audit_record
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import ApiToken, Invitation, Membership, Organization, Role, User
+from portal.models.tenancy import RESERVED_SLUGS
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -28,7 +29,8 @@ def hash_token(value: str) -> str:
 def _unique_slug(base: str) -> str:
     base = slugify(base)[:40].strip("-") or "org"
     slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
+    # A reserved path segment (`api`, `admin`...) is never an org's slug: take the next free variant.
+    while slug in RESERVED_SLUGS or Organization.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -54,9 +56,15 @@ def organization_create(*, user: User, name: str, slug: str = "", is_personal: b
     return org
 
 
+PERSONAL_SUFFIX = " (personal)"
+
+
 def personal_organization_create(*, user: User) -> Organization:
     local = user.email.split("@", 1)[0]
-    return organization_create(user=user, name=f"{local} (personal)", slug=_unique_slug(local), is_personal=True)
+    # The name is derived, not typed: it must fit whatever the address is.
+    name_max = Organization._meta.get_field("name").max_length - len(PERSONAL_SUFFIX)
+    return organization_create(user=user, name=f"{local[:name_max]}{PERSONAL_SUFFIX}", slug=_unique_slug(local),
+                               is_personal=True)
 
 
 @transaction.atomic
