@@ -31,8 +31,6 @@ class ScmIntegrationForm(forms.ModelForm):
         choices=[(s, s) for s in _ALL_OPTIONAL],
         widget=forms.CheckboxSelectMultiple,
     )
-    # Chosen when the dialog opens so the callback URL can be shown before the first save.
-    oauth_key = forms.RegexField(regex=r"^[0-9a-f]{16}$", required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ScmIntegration
@@ -50,7 +48,6 @@ class ScmIntegrationForm(forms.ModelForm):
         if self.instance.pk:
             # Another provider is another row: remove this one and add a new one.
             self.fields["provider"].disabled = True
-            self.fields["oauth_key"].disabled = True
         self.spec = PROVIDERS.get(self._raw_provider())
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label

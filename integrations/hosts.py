@@ -31,6 +31,18 @@ def default_host(spec: ProviderSpec) -> str:
     return spec.default_host
 
 
+def host_for_callback(spec: ProviderSpec, raw: str) -> str | None:
+    """The host a new integration will be saved with, as far as the dialog knows it yet (no network)."""
+    if not spec.host_editable:
+        return default_host(spec)
+    if not (raw or "").strip():
+        return default_host(spec) if spec.default_host else None
+    try:
+        return normalize_host(raw)
+    except ValidationError:
+        return None
+
+
 def normalize_host(value: str) -> str:
     """`https://Git.Example.com/bitbucket/` -> `https://git.example.com/bitbucket` (context path kept)."""
     value = (value or "").strip()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from integrations.forms import ScmIntegrationForm
 from integrations.models import ScmIntegration
+from integrations.models.integration import oauth_key_for
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
 from runners.agent.sealing import seal_client_secret
@@ -58,8 +59,9 @@ def integration_save(*, form: ScmIntegrationForm, actor) -> ScmIntegration:
     integration.updated_by = actor if getattr(actor, "pk", None) else None
     if is_new:
         integration.created_by = integration.updated_by
-        if form.cleaned_data.get("oauth_key"):
-            integration.oauth_key = form.cleaned_data["oauth_key"]
+        # Derived here, never read from the request: the dialog showed this same URL before saving.
+        integration.oauth_key = oauth_key_for(runner_id=runner.pk, provider=integration.provider,
+                                              host=integration.host)
     integration.save()
     secret = form.cleaned_data.get("client_secret")
     if secret:
