@@ -42,7 +42,8 @@ class OrganizationDeleteForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField()
+    # The model's limit (254, RFC 5321's path limit); EmailField alone allows 320.
+    email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
 
