@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.hosts import check_public_address, default_host, normalize_host
 from integrations.models import ScmIntegration
@@ -89,6 +90,7 @@ class ScmIntegrationForm(forms.ModelForm):
             raise ValidationError("A client ID is printable characters without spaces (255 at most).")
         return value
 
+    @sensitive_variables("value")
     def clean_client_secret(self) -> str:
         value = self.cleaned_data.get("client_secret") or ""
         if not self.runner_has_key and self.data.get(self.add_prefix("client_secret")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.forms import ScmIntegrationForm
 from integrations.models import ScmIntegration
@@ -26,6 +27,8 @@ def integration_summary(integration: ScmIntegration) -> dict:
     }
 
 
+# No names: every variable here and in the sealing code below it is hidden from error reports.
+@sensitive_variables()
 def _seal_secret(integration: ScmIntegration, secret: str) -> None:
     runner = integration.runner
     blob = seal_client_secret(
@@ -42,6 +45,7 @@ def _seal_secret(integration: ScmIntegration, secret: str) -> None:
     integration.secret_updated_at = timezone.now()
 
 
+@sensitive_variables("secret")
 @transaction.atomic
 def integration_save(*, form: ScmIntegrationForm, actor) -> ScmIntegration:
     """Save a validated form: the row, then the secret sealed to the runner with the row's id bound in."""

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 
 from portal.audit import audit_record
 from portal.errors import Conflict, Forbidden, ValidationFailed
@@ -133,6 +134,7 @@ def _invitation_url(token: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{reverse('invitation_accept', args=[token])}"
 
 
+@sensitive_variables("token", "url", "context")
 @transaction.atomic
 def invitation_create(*, org: Organization, actor: User, email: str, role: str = Role.MEMBER) -> Invitation:
     email = (email or "").strip().lower()
@@ -194,6 +196,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     invitation.delete()
 
 
+@sensitive_variables("value")
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the row and the token value, which is never retrievable again."""

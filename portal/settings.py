@@ -96,6 +96,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Secrets stay starred out on error reports, the debug page included (portal/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.PortalExceptionReporterFilter"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from portal.audit import audit_record
 from portal.crypto import encrypt_str
@@ -118,6 +119,7 @@ def _agent_label(runner: Runner) -> str:
     return f"runner agent {runner.name}"
 
 
+@sensitive_variables("registration_token", "credential")
 @transaction.atomic
 def runner_register(
     *, registration_token: str, public_key: str, suite: str, agent_version: str = "", hostname: str = ""

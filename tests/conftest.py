@@ -64,3 +64,11 @@ def _end_stray_database_sessions(request):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def mfa_staff(db):
+    """An operator (staff and superuser) with two-factor authentication set up, as staff must have."""
+    from tests.factories import staff_with_mfa
+
+    return staff_with_mfa()

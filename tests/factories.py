@@ -260,3 +260,9 @@ OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "integration_id": _lazy_model_builder("integration_id", "integrations.ScmIntegration"),
     "connection_id": _lazy_model_builder("connection_id", "integrations.Connection"),
 }
+
+
+def staff_with_mfa(email: str = "ops@portal.example") -> User:
+    """An operator (staff, superuser) with an authenticator app, as the portal requires of staff."""
+    user = UserFactory(email=email, is_staff=True, is_superuser=True)
+    return user

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.models import ScmIntegration
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
@@ -63,6 +64,7 @@ def cloud_client(access_token: str) -> BitbucketCloudClient:
                                 credential=BearerToken(access_token))
 
 
+@sensitive_variables("access_token")
 def fetch_identity(integration: ScmIntegration, access_token: str, token_scopes: Iterable[str] = ()) -> Identity:
     """Raises the typed provider errors of `providers.http` (Unauthorized, InsufficientScope, ...)."""
     if integration.provider == "bitbucket-cloud":

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.connections.exchange import TokenRequestFailed, provider_label, request_token
 from integrations.connections.identity import Identity, fetch_identity, missing_scopes
@@ -54,6 +55,7 @@ def conflict_message(integration: ScmIntegration, username: str) -> str:
             f"Sign in to {label} as yourself, or ask them to disconnect it first. Nothing was connected.")
 
 
+@sensitive_variables("access_token", "refresh_token")
 @transaction.atomic
 def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identity, access_token: str,
                           refresh_token: str, expires_at: datetime | None, scopes: list[str]) -> Connection:
@@ -126,6 +128,7 @@ def connection_refresh(*, connection_id: int, force: bool = False,
     return connection
 
 
+@sensitive_variables()
 def _refresh_locked(connection: Connection) -> None:
     used_refresh_token = connection.refresh_token
     if not used_refresh_token:

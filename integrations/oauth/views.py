@@ -14,6 +14,7 @@ from allauth.socialaccount.providers.base import AuthError, ProviderException
 from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from integrations.connections.exchange import TokenRequestFailed, provider_label, request_token
@@ -90,6 +91,7 @@ def _complete(request: HttpRequest, provider) -> HttpResponse:
     return complete_social_login(request, login)
 
 
+@sensitive_variables()
 def _sociallogin(request: HttpRequest, provider, state: dict):
     integration = provider.integration
     grant = {"grant_type": "authorization_code", "code": request.GET["code"],

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
 from integrations import services
@@ -67,6 +68,7 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
     }
 
 
+@sensitive_post_parameters("client_secret")
 @login_required
 def access_add(request, org_slug: str, runner_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
@@ -99,6 +101,7 @@ def access_callback_url(request, org_slug: str, runner_id: int):
     return render(request, "integrations/_callback_url.html", {"callback_url": callback_url})
 
 
+@sensitive_post_parameters("client_secret")
 @login_required
 def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
