@@ -15,3 +15,6 @@ def fake_dns(monkeypatch) -> FakeDns:
     resolver = FakeDns(socket.getaddrinfo)
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     return resolver
+
+
+from tests.integrations.oauth_fixtures import agent_runner, oauth_world  # noqa: E402, F401
