@@ -83,6 +83,27 @@ def organization_update(*, org: Organization, actor: User, name: str) -> Organiz
 
 
 @transaction.atomic
+def organization_set_require_mfa(*, org: Organization, actor_membership: Membership, required: bool) -> Organization:
+    """An owner requires (or stops requiring) a second factor of the org's owners and admins."""
+    from portal.mfa import has_second_factor
+
+    if not actor_membership.has_role(Role.OWNER):
+        raise Forbidden("Only owners can change the two-factor requirement.")
+    if required and not has_second_factor(actor_membership.user):
+        message = "Set up two-factor authentication for your own account first, so the requirement cannot lock you out."
+        raise ValidationFailed(f"require_mfa: {message}", fields={"require_mfa": [message]})
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if org.require_mfa == required:
+        return org
+    before = {"require_mfa": org.require_mfa}
+    org.require_mfa = required
+    org.save(update_fields=["require_mfa"])
+    audit_record(organization=org, actor=actor_membership.user, action="organization.mfa_requirement_changed",
+                 target=org, before=before, after={"require_mfa": required})
+    return org
+
+
+@transaction.atomic
 def organization_delete(*, org: Organization, actor: User) -> None:
     # The trail of a deleted org goes with it; this line keeps a record for operators.
     audit_record(organization=None, actor=actor, action="organization.deleted", target_label=f"{org.name} ({org.slug})")
@@ -206,10 +227,15 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
                                fields={"name": ["Give the token a name of at most 100 characters."]})
     value = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, token_hash=hash_token(value), hint=value[:10])
+    audit_record(organization=None, actor=user, action="api_token.created", target=token, target_label=str(token),
+                 after={"name": name})
     return token, value
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(organization=None, actor=actor or token.user, action="api_token.revoked", target=token,
+                     target_label=str(token), before={"name": token.name})

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "portal",
     "runners",
     "integrations",
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.mfa.RequireMfaMiddleware",
+    "portal.security_events.RunnerAddressMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -188,6 +191,13 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 # One sub-provider per ScmIntegration, its SocialApp built in memory (no SocialApp rows, no secret).
 SOCIALACCOUNT_ADAPTER = "integrations.oauth.social.ScmSocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Two-factor authentication (allauth.mfa): an authenticator app or a security key, with recovery codes.
+# Staff must have one; an org's owner can require one of its owners and admins (portal/mfa.py).
+MFA_ADAPTER = "portal.adapters.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="SCM portal")
+# The demo and tests run on http://localhost; production is https.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = PORTAL_ENV != "production"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -217,7 +227,7 @@ REST_FRAMEWORK = {
         "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "portal.mfa.MfaSatisfied"],
     "DEFAULT_PARSER_CLASSES": [
         "portal.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -9,9 +10,14 @@ handler403 = "portal.errors.json_or_html_403"
 handler404 = "portal.errors.json_or_html_404"
 handler500 = "portal.errors.json_or_html_500"
 
+# Operators sign in through allauth too (its rate limits and two-factor step), never through the admin's own
+# login form: /admin/login/ sends them to /accounts/login/?next=/admin/.
+admin.site.login = secure_admin_login(admin.site.login)
+
 org_patterns = [
     path("", orgs.org_dashboard, name="org_dashboard"),
     path("settings/", orgs.org_settings, name="org_settings"),
+    path("settings/mfa/", orgs.org_require_mfa, name="org_require_mfa"),
     path("delete/", orgs.org_delete, name="org_delete"),
     path("activity/", orgs.org_activity, name="org_activity"),
     path("members/", members.member_list, name="member_list"),

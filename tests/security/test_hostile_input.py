@@ -43,8 +43,11 @@ def test_a_web_form_over_the_limit_is_a_413(world, client_for):
     assert response.status_code == 413
 
 
+def test_a_nul_character_in_the_org_switcher_is_a_404_not_a_database_error(world, client_for):
+    assert client_for(world.a.owner).post("/orgs/switch/", {"org": "ac\x00me"}).status_code == 404
+
+
 @pytest.mark.parametrize(("method", "path", "data"), [
-    ("post", "/orgs/switch/", {"org": "ac\x00me"}),
     ("post", "/accounts/scm/ab%00cd/login/", {"process": "connect"}),
     ("get", "/accounts/scm/ab%00cd/login/callback/", {"state": "x", "code": "y"}),
     ("get", "/accounts/scm/abcd/login/callback/", {"state": "x\x00", "code": "y"}),
