@@ -6,31 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import csp_violations as violations
 from tests.browser.conftest import sign_in
 from tests.runners.conftest import register_runner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation",
-    (e) => window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline")));
-"""
-
-
-@pytest.fixture
-def watched(browser_context):
-    """A page that records every CSP violation, in the page and on the console."""
-    browser_context.add_init_script(RECORD_VIOLATIONS)
-    page = browser_context.new_page()
-    page.console_violations = []
-    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.console_violations.append(msg.text))
-    return page
-
-
-def violations(page) -> list[str]:
-    return page.evaluate("window.__cspViolations || []") + page.console_violations
-
 
 def test_the_pages_run_without_a_violation(world, live_server, watched):
     page = watched
