@@ -70,3 +70,11 @@ class IntegrationWriteSerializer(serializers.Serializer):
         help_text="Write-only; sealed to the runner's key. Reads show client_secret_set.",
     )
     optional_scopes = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class IntegrationReplaceSerializer(IntegrationWriteSerializer):
+    """PUT replaces the whole setting: what is left out goes back to its default (the secret excepted:
+    it is write-only and stays until a new one is sent). PATCH changes only what it sends."""
+
+    oauth_enabled = serializers.BooleanField()
+    pat_enabled = serializers.BooleanField()

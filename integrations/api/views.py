@@ -8,7 +8,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from integrations import services
-from integrations.api.serializers import IntegrationSerializer, IntegrationWriteSerializer
+from integrations.api.serializers import (
+    IntegrationReplaceSerializer,
+    IntegrationSerializer,
+    IntegrationWriteSerializer,
+)
 from integrations.forms import ScmIntegrationForm
 from integrations.selectors import integration_in_runner, integrations_of_runner, runner_in_org
 from portal.errors import ValidationFailed
@@ -24,6 +28,9 @@ _TYPES = {
     "pat_enabled": bool,
     "optional_scopes": list,
 }
+
+
+_REPLACE_REQUIRED = ("provider", "oauth_enabled", "pat_enabled")
 
 
 def _form_data(payload, instance=None) -> dict:
@@ -93,9 +100,23 @@ class IntegrationDetailView(GenericAPIView):
         integration = services.integration_save(form=form, actor=request.user)
         return Response(IntegrationSerializer(integration).data)
 
-    @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
+    @extend_schema(request=IntegrationReplaceSerializer, responses=IntegrationSerializer)
     def put(self, request, org_slug: str, runner_id: int, integration_id: int):
-        return self.patch(request, org_slug, runner_id, integration_id)
+        """Replace the setting: a PUT without provider, oauth_enabled and pat_enabled is refused (it once
+        behaved as an empty PATCH); fields left out go back to their defaults."""
+        runner, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
+        payload = request.data
+        if isinstance(payload, dict):
+            missing = [name for name in _REPLACE_REQUIRED if name not in payload]
+            if missing:
+                message = "This field is required: PUT replaces the whole setting (PATCH changes some fields)."
+                raise ValidationFailed(f"{missing[0]}: {message}", fields={name: [message] for name in missing})
+            if payload["provider"] != integration.provider:
+                message = "A saved integration keeps its provider; remove it and add the other provider."
+                raise ValidationFailed(f"provider: {message}", fields={"provider": [message]})
+        form = ScmIntegrationForm(_form_data(payload), instance=integration, runner=runner)
+        integration = services.integration_save(form=form, actor=request.user)
+        return Response(IntegrationSerializer(integration).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, org_slug: str, runner_id: int, integration_id: int):
