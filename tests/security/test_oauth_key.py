@@ -81,7 +81,7 @@ def test_each_runner_and_host_has_its_own_url(world, reg, client_for):
 def test_a_server_host_shows_its_url_once_typed_and_keeps_it_after_saving(world, reg, client_for, emulator):
     client = client_for(world.a.admin)
     page = client.get(reverse("access_add", args=["acme", reg.runner.pk]), {"provider": "bitbucket-server"})
-    assert "Enter the host URL above to see the callback URL." in page.content.decode()
+    assert "appears here once the host URL above is entered" in page.content.decode()
     typed = client.get(reverse("access_callback_url", args=["acme", reg.runner.pk]),
                        {"provider": "bitbucket-server", "host": emulator.server_url})
     shown = CALLBACK.search(typed.content.decode()).group(1)
