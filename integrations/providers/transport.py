@@ -112,14 +112,15 @@ class PinnedBackend(httpcore.NetworkBackend):
 
 
 class PinnedTransport(httpx.HTTPTransport):
-    """httpx's transport with the pinned backend. Never uses a proxy from the environment: a proxy
-    would resolve the name again, out of our sight."""
+    """httpx's transport with the pinned backend. Never uses a proxy from the environment (a proxy would
+    resolve the name again, out of our sight); still honours SSL_CERT_FILE / SSL_CERT_DIR, so a Bitbucket
+    Server with a private CA keeps working."""
 
     def __init__(self, *, allow_private: bool, verify: Any = True) -> None:
         super().__init__(verify=verify, trust_env=False)
         # httpx 0.28 cannot pass a network backend through; build the same pool with ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=True),
             max_connections=httpx.Limits().max_connections,
             max_keepalive_connections=httpx.Limits().max_keepalive_connections,
             keepalive_expiry=httpx.Limits().keepalive_expiry,
