@@ -6,17 +6,15 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from integrations.models import Connection, ScmIntegration
+from integrations.providers import OAUTH_PROVIDER_IDS
 from portal.models import Organization
-
-# The providers whose OAuth flow this portal implements (allauth sub-providers).
-OAUTH_PROVIDERS = ("bitbucket-cloud", "bitbucket-server")
 
 
 def oauth_integrations_for_user(user, *, oauth_key: str | None = None) -> list[ScmIntegration]:
     """OAuth-ready integrations of every org `user` belongs to; none for anonymous users."""
     if not getattr(user, "is_authenticated", False):
         return []
-    qs = (ScmIntegration.objects.filter(organization__memberships__user=user, provider__in=OAUTH_PROVIDERS,
+    qs = (ScmIntegration.objects.filter(organization__memberships__user=user, provider__in=OAUTH_PROVIDER_IDS,
                                         oauth_enabled=True)
           .exclude(client_id="").select_related("runner", "organization").distinct())
     if oauth_key is not None:
@@ -25,7 +23,7 @@ def oauth_integrations_for_user(user, *, oauth_key: str | None = None) -> list[S
 
 
 def integrations_of_org(org: Organization) -> QuerySet[ScmIntegration]:
-    return (ScmIntegration.objects.filter(organization=org, provider__in=OAUTH_PROVIDERS)
+    return (ScmIntegration.objects.filter(organization=org, provider__in=OAUTH_PROVIDER_IDS)
             .select_related("runner").order_by("runner__name", "provider", "host"))
 
 

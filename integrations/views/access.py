@@ -48,7 +48,7 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
         "form": form,
         "integration": integration,
         "spec": form.spec,
-        "providers": PROVIDERS.values(),
+        "providers": [p.spec for p in PROVIDERS.values()],
         "oauth_key": oauth_key,
         "callback_url": callback_url_for(oauth_key),
     }

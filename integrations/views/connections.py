@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.connections import selectors, services
-from integrations.connections.exchange import provider_label
 from integrations.models import Connection
 from integrations.oauth import popup
 from portal.errors import ValidationFailed, error_body
@@ -49,7 +48,7 @@ def connection_list(request, org_slug: str):
     for integration in selectors.integrations_of_org(org):
         rows.append({
             "integration": integration,
-            "label": provider_label(integration),
+            "label": integration.spec.label,
             "connection": connections.get(integration.pk),
             "can_connect": integration.oauth_ready,
             "popup_next": popup.done_url(integration, popup=True),
@@ -99,7 +98,7 @@ def connection_oauth_done(request, org_slug: str, integration_id: int):
     connection = selectors.connection_of_user(request.user, integration)
     ok = connection is not None and not errors
     message = popup.connected_message(integration) if ok else (
-        errors[0] if errors else f"{provider_label(integration)} was not connected.")
+        errors[0] if errors else f"{integration.spec.label} was not connected.")
     is_popup = "popup" in request.GET
     if is_popup:
         return popup.result_response(request, integration, ok=ok, message=message, popup=True)
@@ -112,7 +111,7 @@ def connection_oauth_done(request, org_slug: str, integration_id: int):
 def connection_disconnect(request, org_slug: str, connection_id: int):
     org, _ = org_for_user(request.user, org_slug)
     connection = selectors.connection_in_org(org, request.user, connection_id)
-    label = provider_label(connection.integration)
+    label = connection.integration.spec.label
     if request.method == "POST":
         services.connection_disconnect(connection=connection, actor=request.user)
         messages.success(request, f"{label} account {connection.username} was disconnected.")

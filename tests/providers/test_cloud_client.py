@@ -16,30 +16,32 @@ from integrations.providers.http import (
 from tests.providers.world import CloudWorld, seed_cloud_repos
 
 
-def test_git_author_from_user_and_primary_confirmed_email(cloud: CloudWorld):
+def test_identity_with_git_author_from_user_and_primary_confirmed_email(cloud: CloudWorld):
     client = cloud.client()
     assert client.current_user()["nickname"] == "alice"
     emails = {e["email"]: e for e in client.user_emails()}
     assert set(emails) == {"alice@example.com", "alice@old.example"}
-    author = client.git_author()
-    assert (author.name, author.email) == ("Alice Archer", "alice@example.com")
-    paths = [e.path for e in client.exchanges]
+    identity = client.identity()
+    assert (identity.username, identity.git_author_name, identity.git_author_email) == (
+        "alice", "Alice Archer", "alice@example.com")
+    paths = [e.path for e in client.session.exchanges]
     assert "/2.0/user" in paths and "/2.0/user/emails" in paths
 
 
-def test_granted_scopes_and_credential_type_from_headers(cloud: CloudWorld):
-    client = cloud.client()
-    assert client.credential_type() == "oauth2"
-    assert set(client.granted_scopes()) >= {"account", "email", "repository", "webhook"}
+def test_identity_scopes_come_from_the_x_oauth_scopes_header(cloud: CloudWorld):
+    identity = cloud.client().identity(token_scopes=["ignored-when-the-header-names-them"])
+    assert set(identity.scopes) >= {"account", "email", "repository", "webhook"}
 
 
-def test_access_token_has_no_user_but_reports_its_type(cloud: CloudWorld):
+def test_without_the_email_scope_the_identity_stands_without_an_author_email(cloud: CloudWorld):
+    identity = cloud.client(BearerToken(cloud.token_for("oauth", user="alice", scopes=["account"]))).identity()
+    assert (identity.username, identity.git_author_email, identity.scopes) == ("alice", "", ("account",))
+
+
+def test_access_token_has_no_user(cloud: CloudWorld):
     seed_cloud_repos(cloud.emulator, "acme", 1)
     token = cloud.token_for("repository_access_token", repository="acme/repo-00", scopes=["repository"])
     client = cloud.client(BearerToken(token))
-    # Probing /2.0/user answers 403 for an access token, yet its headers still say what it is.
-    assert client.credential_type() == "repo_access_token"
-    assert client.granted_scopes() == ("repository",)
     with pytest.raises(Forbidden):
         client.current_user()
     assert client.repository("acme", "repo-00")["full_name"] == "acme/repo-00"
@@ -49,7 +51,6 @@ def test_api_token_with_email_basic_auth(cloud: CloudWorld):
     token = cloud.token_for("api_token", user="alice")
     client = cloud.client(BasicCredentials("alice@example.com", token))
     assert client.current_user()["account_id"]
-    assert client.credential_type() == "api_token"
 
 
 def test_disabled_app_password_is_unauthorized(cloud: CloudWorld):

@@ -55,7 +55,7 @@ def test_dropped_connection_is_provider_unavailable(cloud: CloudWorld):
     with pytest.raises(ProviderUnavailable) as info:
         client.current_user()
     assert info.value.status is None
-    assert client.exchanges[-1].status is None and client.exchanges[-1].error
+    assert client.session.exchanges[-1].status is None and client.session.exchanges[-1].error
 
 
 def test_latency_beyond_read_timeout_is_provider_unavailable(cloud: CloudWorld):
@@ -186,7 +186,7 @@ def test_no_error_message_or_repr_contains_the_credential(cloud: CloudWorld, ser
     texts = [str(e) for e in errors] + [repr(e) for e in errors]
     texts += [repr(c) for c in (bearer, basic, dc, bearer.session, dc.session)]
     texts += [repr(c.credential) for c in (bearer.session, basic.session, dc.session)]
-    texts += [repr(x) for c in (bearer, basic, dc, short) for x in c.exchanges]
+    texts += [repr(x) for c in (bearer, basic, dc, short) for x in c.session.exchanges]
     for text in texts:
         for secret in (cloud_secret, api_secret, server_secret, "Bearer ", "Basic "):
             assert secret not in text, text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.providers.bitbucket_server.client import BitbucketServerClient
+from integrations.providers.bitbucket_server.client import BitbucketServerClient, parse_version
 from integrations.providers.http import (
     BasicCredentials,
     BearerToken,
@@ -21,7 +21,7 @@ def test_application_properties_are_fetched_without_credentials(server: ServerWo
     client = server.client()
     props = client.application_properties()
     assert props["displayName"] == "Bitbucket" and props["buildNumber"]
-    assert client.version_tuple() == (9, 4, 2)
+    assert parse_version(props["version"]) == (9, 4, 2)
     logged = server.emulator.requests(path="application-properties")
     assert logged and all("Authorization" not in entry["headers"] for entry in logged)
 
@@ -35,9 +35,16 @@ def test_current_username_from_x_ausername(server: ServerWorld):
     assert anonymous.current_username() is None
 
 
-def test_git_author_from_user_resource(server: ServerWorld):
-    author = server.client().git_author()
-    assert (author.name, author.email) == ("Bob Builder", "bob@example.com")
+def test_identity_and_git_author_from_user_resource(server: ServerWorld):
+    identity = server.client().identity(token_scopes=["REPO_ADMIN"])
+    assert (identity.username, identity.git_author_name, identity.git_author_email) == (
+        "bob", "Bob Builder", "bob@example.com")
+    assert identity.scopes == ("REPO_ADMIN",)  # Server names no scopes on API answers: the token response's
+
+
+def test_an_anonymous_answer_is_no_identity(server: ServerWorld):
+    with pytest.raises(Unauthorized):
+        BitbucketServerClient(server.emulator.server_url).identity()
 
 
 def test_repositories_page_with_start_and_limit(server: ServerWorld):

@@ -22,7 +22,6 @@ class CloudWorld:
     def client(self, credential: Credential | None = None, **kwargs) -> BitbucketCloudClient:
         return BitbucketCloudClient(
             api_url=self.emulator.cloud_api_url,
-            web_url=self.emulator.cloud_web_url,
             credential=credential or BearerToken(self.token),
             **kwargs,
         )
