@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "portal",
     "runners",
     "integrations",
+    "integrations.oauth",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,7 @@
 """The allauth provider class: one sub-provider (SocialApp) per OAuth-enabled ScmIntegration.
 
+allauth finds it as `provider_classes` in the `provider` module of the installed app `integrations.oauth`.
+
 Built on allauth's base `Provider` rather than its OAuth2 classes: those post the client secret
 themselves (here the runner agent does) and need `requests`, which the portal does not ship.
 """
@@ -22,7 +24,7 @@ class ScmAccount(ProviderAccount):
         return str(self.account.extra_data.get("username") or super().to_str())
 
 
-class ScmProvider(Provider):
+class ScmOAuthProvider(Provider):
     id = PROVIDER_ID
     name = "Source control"
     account_class = ScmAccount
@@ -83,4 +85,4 @@ class ScmProvider(Provider):
         return {}
 
 
-provider_classes = [ScmProvider]
+provider_classes = [ScmOAuthProvider]

@@ -14,8 +14,8 @@ from integrations.connections.selectors import oauth_integrations_for_user
 from integrations.connections.services import account_conflict, conflict_message
 from integrations.models import ScmIntegration
 from integrations.oauth import popup
+from integrations.oauth.errors import ScmOAuthError
 from integrations.oauth.provider import PROVIDER_ID
-from integrations.oauth.views import ScmOAuthError
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
 from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.models import SocialApp, SocialToken
-from allauth.socialaccount.providers.base import AuthError, ProviderException
+from allauth.socialaccount.providers.base import AuthError
 from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -19,18 +19,11 @@ from django.views.decorators.http import require_http_methods
 from integrations.connections.exchange import TokenRequestFailed, request_token
 from integrations.connections.identity import fetch_identity
 from integrations.oauth import popup
+from integrations.oauth.errors import ScmOAuthError
 from integrations.providers import oauth
 from integrations.providers.http import ProviderError
 
 LOGIN_CANCELLED_ERROR = "access_denied"
-
-
-class ScmOAuthError(ProviderException):
-    """Ends the flow with `message` shown in the popup and on the opener (allauth's error path)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _provider(request: HttpRequest, provider_id: str):
