@@ -8,7 +8,7 @@ from django.db import transaction
 from integrations.forms import ScmIntegrationForm
 from integrations.models import ScmIntegration
 from integrations.providers import PROVIDERS
-from integrations.services import integration_save
+from integrations.submit import integration_submit
 from portal.models import Organization, User
 from runners.models import Runner
 from runners.services import runner_create, runner_registration_token_regenerate
@@ -58,7 +58,7 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
                 "client_secret": app.client_secret,
             }
             form = ScmIntegrationForm(data, instance=existing, runner=runner)
-            existing = integration_save(form=form, actor=alice)
+            existing = integration_submit(form=form, actor=alice).integration
         done.append((existing, app))
     with httpx.Client(base_url=emulator_url, timeout=10) as emu:
         for integration, app in done:

@@ -1,19 +1,19 @@
-"""The "Configure repository access" form: the one class behind the dialog, the admin inline and the API."""
+"""The "Configure repository access" form: the one class behind the dialog, the admin inline and the API.
+
+Validation only: no network. Reading a self-hosted instance is the next, explicit step
+(`integrations.host_check`), then `integrations.submit` hands the input to the services."""
 
 from __future__ import annotations
 
 import re
 
-import httpx
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integrations.hosts import check_public_address, normalize_host
 from integrations.models import ScmIntegration
 from integrations.models.integration import SecretState
 from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider, ProviderSpec
-from integrations.providers.protocol import HostUnreachable
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 _ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.spec.optional_scopes()})
@@ -44,8 +44,6 @@ class ScmIntegrationForm(forms.ModelForm):
     def __init__(self, *args, runner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._runner = runner
-        self.server_version = ""
-        self.server_warning = ""
         self.fields["host"].required = False
         self.fields["client_id"].required = False
         self.fields["provider"].choices = PROVIDER_CHOICES
@@ -122,8 +120,6 @@ class ScmIntegrationForm(forms.ModelForm):
             clash = ScmIntegration.objects.filter(runner=self.runner, provider=spec.id, host=data["host"])
             if clash.exclude(pk=self.instance.pk).exists():
                 self.add_error(None, f"{spec.name} at {data['host']} is already configured on this runner.")
-        if data["host"] and not self.errors:
-            self._probe_host(provider, data)
         return data
 
     def _clean_host(self, provider: Provider, raw: str) -> str:
@@ -148,17 +144,3 @@ class ScmIntegrationForm(forms.ModelForm):
         elif data.get("client_id") != instance.client_id or data.get("host") != instance.host:
             # The secret is sealed together with the client ID and the token URL.
             self.add_error("client_secret", "Re-enter the secret: it is sealed together with the client ID and host.")
-
-    def _probe_host(self, provider: Provider, data: dict) -> None:
-        timeout = httpx.Timeout(settings.SCM_HTTP_TIMEOUT, connect=min(5.0, settings.SCM_HTTP_TIMEOUT))
-        try:
-            report = provider.probe_host(data["host"], timeout=timeout, oauth_enabled=bool(data.get("oauth_enabled")))
-        except HostUnreachable as exc:
-            self.add_error("host", exc.message)
-            return
-        if report is None:
-            return
-        self.server_version = report.version
-        self.server_warning = report.warning
-        for field, message in report.refusals.items():
-            self.add_error(field, message)

@@ -1,4 +1,5 @@
-"""Repository access over REST. Input is validated by ScmIntegrationForm, the dialog's own form."""
+"""Repository access over REST. The serializer checks and documents the JSON types; the rules are
+ScmIntegrationForm's, the dialog's own form; `integration_submit` checks the host and saves."""
 
 from __future__ import annotations
 
@@ -11,36 +12,19 @@ from integrations import services
 from integrations.api.serializers import IntegrationSerializer, IntegrationWriteSerializer
 from integrations.forms import ScmIntegrationForm
 from integrations.selectors import integration_in_runner, integrations_of_runner, runner_in_org
-from portal.errors import ValidationFailed
+from integrations.submit import integration_submit
 from portal.models import Role
 from portal.selectors import org_for_user
 
-_TYPES = {
-    "provider": str,
-    "host": str,
-    "client_id": str,
-    "client_secret": str,
-    "oauth_enabled": bool,
-    "pat_enabled": bool,
-    "optional_scopes": list,
-}
 
-
-def _form_data(payload, instance=None) -> dict:
-    """JSON body -> form data, refusing unknown fields and wrong types by name."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed("Send a JSON object.")
-    unknown = sorted(set(payload) - set(_TYPES))
-    if unknown:
-        raise ValidationFailed(f"{unknown[0]}: Unknown field.", fields={k: ["Unknown field."] for k in unknown})
-    for name, value in payload.items():
-        if not isinstance(value, _TYPES[name]) or (
-            name == "optional_scopes" and not all(isinstance(v, str) for v in value)
-        ):
-            kind = {str: "a string", bool: "true or false", list: "a list of strings"}[_TYPES[name]]
-            raise ValidationFailed(f"{name}: Must be {kind}.", fields={name: [f"Must be {kind}."]})
-    data: dict = {}
-    if instance is not None:
+def _form_data(request, instance=None) -> dict:
+    """The JSON body, its types checked by the serializer, as the form's data: an update starts from
+    the saved values (PATCH), a create from both methods on."""
+    serializer = IntegrationWriteSerializer(data=request.data, partial=instance is not None)
+    serializer.is_valid(raise_exception=True)
+    if instance is None:
+        data: dict = {"oauth_enabled": True, "pat_enabled": True}
+    else:
         data = {
             "provider": instance.provider,
             "host": instance.host,
@@ -49,9 +33,7 @@ def _form_data(payload, instance=None) -> dict:
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
         }
-    else:
-        data = {"oauth_enabled": True, "pat_enabled": True}
-    data.update(payload)
+    data.update(serializer.validated_data)
     return data
 
 
@@ -69,8 +51,8 @@ class IntegrationListView(GenericAPIView):
     def post(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
         runner = runner_in_org(org, runner_id)
-        form = ScmIntegrationForm(_form_data(request.data), runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        form = ScmIntegrationForm(_form_data(request), runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
 
 
@@ -89,8 +71,8 @@ class IntegrationDetailView(GenericAPIView):
     @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
     def patch(self, request, org_slug: str, runner_id: int, integration_id: int):
         runner, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
-        form = ScmIntegrationForm(_form_data(request.data, integration), instance=integration, runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        form = ScmIntegrationForm(_form_data(request, integration), instance=integration, runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data)
 
     @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)

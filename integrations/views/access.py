@@ -13,6 +13,7 @@ from integrations.forms import ScmIntegrationForm
 from integrations.models.integration import callback_url_for, new_oauth_key
 from integrations.providers import PROVIDERS
 from integrations.selectors import integration_in_runner, runner_in_org
+from integrations.submit import integration_submit
 from portal.errors import ApplicationError
 from portal.models import Role
 from portal.selectors import org_for_user
@@ -39,6 +40,12 @@ def _done(request, org, runner):
     return redirect(url)
 
 
+def _warn(request, submitted) -> None:
+    # Saved, but the host said something the admin should act on (Base URL unset, instance down).
+    if submitted.host_check.warning:
+        messages.warning(request, submitted.host_check.warning)
+
+
 def _context(request, org, membership, runner, form, integration=None) -> dict:
     oauth_key = integration.oauth_key if integration else (form["oauth_key"].value() or new_oauth_key())
     return {
@@ -62,11 +69,12 @@ def access_add(request, org_slug: str, runner_id: int):
         form = ScmIntegrationForm(request.POST, runner=runner)
         if form.is_valid():
             try:
-                integration = services.integration_save(form=form, actor=request.user)
+                submitted = integration_submit(form=form, actor=request.user)
             except ApplicationError as exc:
                 report(request, exc, form)
             else:
-                messages.success(request, f"{integration.spec.name} is configured on {runner.name}.")
+                messages.success(request, f"{submitted.integration.spec.name} is configured on {runner.name}.")
+                _warn(request, submitted)
                 return _done(request, org, runner)
     else:
         provider = request.GET.get("provider", "")
@@ -84,11 +92,12 @@ def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
     form = ScmIntegrationForm(request.POST or None, instance=integration, runner=runner)
     if request.method == "POST" and form.is_valid():
         try:
-            services.integration_save(form=form, actor=request.user)
+            submitted = integration_submit(form=form, actor=request.user)
         except ApplicationError as exc:
             report(request, exc, form)
         else:
             messages.success(request, f"Saved {integration.spec.name} on {runner.name}.")
+            _warn(request, submitted)
             return _done(request, org, runner)
     return _render(request, _context(request, org, membership, runner, form, integration))
 

@@ -7,6 +7,7 @@ import pytest
 
 from integrations.forms import ScmIntegrationForm
 from integrations.providers import bitbucket_server
+from integrations.submit import integration_submit
 from tests.runners.conftest import register_runner
 
 TIMEOUT = httpx.Timeout(5.0)
@@ -34,11 +35,13 @@ def test_a_correct_base_url_gives_no_warning(public_repo):
 
 
 @pytest.mark.django_db
-def test_the_dialog_form_carries_the_warning(world, public_repo):
+def test_saving_carries_the_warning_to_the_admin(world, public_repo):
     public_repo.control("POST", "/server/settings", json={"misconfigured_base_url": True})
     runner = register_runner(world.a.org, world.a.admin).runner
     form = ScmIntegrationForm({"provider": "bitbucket-server", "host": public_repo.server_url, "pat_enabled": "on"},
                               runner=runner)
 
-    assert form.is_valid(), form.errors
-    assert "localhost" in form.server_warning
+    submitted = integration_submit(form=form, actor=world.a.admin)
+
+    assert "localhost" in submitted.host_check.warning
+    assert submitted.integration.server_version

@@ -21,10 +21,24 @@ def probe(host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostRepo
             version = str(client.application_properties().get("version", ""))
             warning = _base_url_warning(client, host)
     except ProviderError as exc:
-        raise HostUnreachable(f"Could not read the Bitbucket version at {host}: {exc}") from None
+        raise HostUnreachable(f"{host} is unreachable right now: {_why(exc)}, so the portal could not read "
+                              "its Bitbucket version.") from None
     except (ValueError, httpx.InvalidURL):
         raise HostUnreachable(f"{host} is not a URL the portal can reach.") from None
     return HostReport(version=version, warning=warning, refusals=refusals(version, oauth_enabled=oauth_enabled))
+
+
+def _why(exc: ProviderError) -> str:
+    """The failure in plain words; never the instance's own error text (it is a foreign page)."""
+    if exc.status is None:
+        return "it did not answer in time" if "timed out" in exc.detail else "the connection failed"
+    if exc.status == 200:
+        return "it does not answer like a Bitbucket Server (check the URL and its context path)"
+    if 300 <= exc.status < 400:
+        return f"it answered with a redirect (HTTP {exc.status}; check http or https and the context path)"
+    if exc.status in (401, 403, 404):
+        return f"it answered HTTP {exc.status} (check the URL and its context path)"
+    return f"it answered HTTP {exc.status}"
 
 
 def refusals(version: str, *, oauth_enabled: bool) -> dict[str, str]:
