@@ -16,7 +16,7 @@ from runners.admin import RunnerAdmin
 from runners.models import Runner
 
 
-class RepositoryAccessFormSet(BaseInlineFormSet):
+class IntegrationFormSet(BaseInlineFormSet):
     """Runs the host check for every added or changed row while the admin validates, so a refusal
     shows on its row like any other error (the admin saves only once everything is valid)."""
 
@@ -32,10 +32,10 @@ class RepositoryAccessFormSet(BaseInlineFormSet):
             self.host_checks[form.prefix] = check
 
 
-class RepositoryAccessInline(admin.StackedInline):
+class IntegrationInline(admin.StackedInline):
     model = ScmIntegration
     form = ScmIntegrationForm
-    formset = RepositoryAccessFormSet
+    formset = IntegrationFormSet
     extra = 0
     verbose_name = "Repository access"
     verbose_name_plural = "Repository access"
@@ -90,12 +90,12 @@ admin.site.unregister(Runner)
 
 @admin.register(Runner)
 class RunnerWithAccessAdmin(RunnerAdmin):
-    inlines = [*RunnerAdmin.inlines, RepositoryAccessInline]
+    inlines = [*RunnerAdmin.inlines, IntegrationInline]
     list_filter = [*RunnerAdmin.list_filter, ProviderFilter]
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if isinstance(inline, RepositoryAccessInline):
+        if isinstance(inline, IntegrationInline):
             kwargs["form_kwargs"] = {"runner": obj if obj is not None and obj.pk else None}
         return kwargs
 

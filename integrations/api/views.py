@@ -11,10 +11,11 @@ from rest_framework.response import Response
 from integrations import services
 from integrations.api.serializers import IntegrationSerializer, IntegrationWriteSerializer
 from integrations.forms import ScmIntegrationForm
-from integrations.selectors import integration_in_runner, integrations_of_runner, runner_in_org
+from integrations.selectors import integration_get, integration_list
 from integrations.submit import integration_submit
 from portal.models import Role
 from portal.selectors import org_for_user
+from runners.selectors import runner_for_org
 
 
 def _form_data(request, instance=None) -> dict:
@@ -43,14 +44,14 @@ class IntegrationListView(GenericAPIView):
     @extend_schema(responses=IntegrationSerializer(many=True), operation_id="orgs_runners_integrations_list")
     def get(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug)
-        runner = runner_in_org(org, runner_id)
-        page = self.paginate_queryset(integrations_of_runner(runner))
+        runner = runner_for_org(org, runner_id)
+        page = self.paginate_queryset(integration_list(runner=runner))
         return self.get_paginated_response(IntegrationSerializer(page, many=True).data)
 
     @extend_schema(request=IntegrationWriteSerializer, responses={201: IntegrationSerializer})
     def post(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-        runner = runner_in_org(org, runner_id)
+        runner = runner_for_org(org, runner_id)
         form = ScmIntegrationForm(_form_data(request), runner=runner)
         integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
@@ -61,8 +62,8 @@ class IntegrationDetailView(GenericAPIView):
 
     def _load(self, request, org_slug, runner_id, integration_id, role=Role.MEMBER):
         org, _ = org_for_user(request.user, org_slug, min_role=role)
-        runner = runner_in_org(org, runner_id)
-        return runner, integration_in_runner(runner, integration_id)
+        runner = runner_for_org(org, runner_id)
+        return runner, integration_get(runner=runner, integration_id=integration_id)
 
     def get(self, request, org_slug: str, runner_id: int, integration_id: int):
         _, integration = self._load(request, org_slug, runner_id, integration_id)

@@ -10,7 +10,7 @@ from allauth.socialaccount.models import SocialAccount, SocialApp
 from allauth.socialaccount.providers.base.constants import AuthError
 from django.core.exceptions import ValidationError
 
-from integrations.connections.selectors import oauth_integrations_for_user
+from integrations.connections.selectors import integration_list_connectable
 from integrations.connections.services import account_conflict, conflict_message
 from integrations.models import ScmIntegration
 from integrations.oauth import popup
@@ -38,7 +38,7 @@ class ScmSocialAccountAdapter(DefaultSocialAccountAdapter):
         """Only apps of integrations in the requesting user's orgs: no org ever sees another org's apps."""
         user = getattr(request, "user", None)
         oauth_key = provider if provider and provider != PROVIDER_ID else None
-        integrations = oauth_integrations_for_user(user, oauth_key=oauth_key)
+        integrations = integration_list_connectable(user=user, oauth_key=oauth_key)
         return [social_app_for(i) for i in integrations if client_id is None or i.client_id == client_id]
 
     def is_open_for_signup(self, request, sociallogin) -> bool:

@@ -18,7 +18,7 @@ from integrations.providers.bitbucket_server.client import BitbucketServerClient
 from integrations.providers.http import BadRequest, BearerToken, Unauthorized, raise_for_response
 from integrations.providers.oauth import authorization_code_grant, authorize_url, make_pkce_pair, refresh_grant
 from integrations.providers.tokens import parse_token_response
-from tests.providers.world import CloudWorld, ServerWorld, grant_on_consent_page
+from tests.providers.accounts import CloudAccount, ServerAccount, grant_on_consent_page
 
 CALLBACK = "https://portal.example/accounts/bitbucket/callback/"
 
@@ -49,7 +49,7 @@ def test_grants_are_the_rfc_6749_bodies():
     assert refresh_grant(refresh_token="r") == {"grant_type": "refresh_token", "refresh_token": "r"}
 
 
-def test_cloud_code_exchange_and_rotating_refresh(cloud: CloudWorld):
+def test_cloud_code_exchange_and_rotating_refresh(cloud: CloudAccount):
     consumer = cloud.emulator.control(
         "POST", "/cloud/consumers", json={"name": "Portal", "callback_url": CALLBACK, "scopes": ["account", "email"]}
     )
@@ -85,7 +85,7 @@ def test_cloud_code_exchange_and_rotating_refresh(cloud: CloudWorld):
     assert new_client.current_user()["nickname"] == "alice"
 
 
-def test_cloud_cancel_redirects_with_access_denied(cloud: CloudWorld):
+def test_cloud_cancel_redirects_with_access_denied(cloud: CloudAccount):
     consumer = cloud.emulator.control("POST", "/cloud/consumers", json={"name": "Portal", "callback_url": CALLBACK})
     endpoint = bitbucket_cloud.SPEC.authorize_url(cloud.emulator.cloud_web_url)
     with httpx.Client(timeout=10.0) as browser:
@@ -96,14 +96,14 @@ def test_cloud_cancel_redirects_with_access_denied(cloud: CloudWorld):
     assert query["error"] == ["access_denied"] and query["state"] == ["st-9"]
 
 
-def test_wrong_client_secret_is_unauthorized(cloud: CloudWorld):
+def test_wrong_client_secret_is_unauthorized(cloud: CloudAccount):
     consumer = cloud.emulator.control("POST", "/cloud/consumers", json={"name": "Portal", "callback_url": CALLBACK})
     token_url = bitbucket_cloud.SPEC.token_url(cloud.emulator.cloud_web_url)
     with pytest.raises(Unauthorized):
         post_token(token_url, refresh_grant(refresh_token="x"), auth=(consumer["key"], "wrong"))
 
 
-def test_server_pkce_exchange_and_refresh(server: ServerWorld):
+def test_server_pkce_exchange_and_refresh(server: ServerAccount):
     app = server.emulator.control(
         "POST",
         "/server/oauth-clients",
@@ -131,7 +131,7 @@ def test_server_pkce_exchange_and_refresh(server: ServerWorld):
         post_token(token_url, refresh_grant(refresh_token=tokens.refresh_token), form_auth=form_auth)
 
 
-def test_server_code_without_matching_verifier_is_refused(server: ServerWorld):
+def test_server_code_without_matching_verifier_is_refused(server: ServerAccount):
     app = server.emulator.control(
         "POST", "/server/oauth-clients", json={"name": "Portal", "redirect_uri": CALLBACK, "scopes": ["REPO_READ"]}
     )

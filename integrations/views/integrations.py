@@ -12,12 +12,13 @@ from integrations import services
 from integrations.forms import ScmIntegrationForm
 from integrations.models.integration import callback_url_for, new_oauth_key
 from integrations.providers import PROVIDERS
-from integrations.selectors import integration_in_runner, runner_in_org
+from integrations.selectors import integration_get
 from integrations.submit import integration_submit
 from portal.errors import ApplicationError
 from portal.models import Role
 from portal.selectors import org_for_user
 from portal.views.helpers import report
+from runners.selectors import runner_for_org
 
 
 def _is_htmx(request) -> bool:
@@ -62,9 +63,9 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
 
 
 @login_required
-def access_add(request, org_slug: str, runner_id: int):
+def integration_add(request, org_slug: str, runner_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
+    runner = runner_for_org(org, runner_id)
     if request.method == "POST":
         form = ScmIntegrationForm(request.POST, runner=runner)
         if form.is_valid():
@@ -85,10 +86,10 @@ def access_add(request, org_slug: str, runner_id: int):
 
 
 @login_required
-def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
+def integration_edit(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
-    integration = integration_in_runner(runner, integration_id)
+    runner = runner_for_org(org, runner_id)
+    integration = integration_get(runner=runner, integration_id=integration_id)
     form = ScmIntegrationForm(request.POST or None, instance=integration, runner=runner)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,10 +104,10 @@ def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
 
 
 @login_required
-def access_remove(request, org_slug: str, runner_id: int, integration_id: int):
+def integration_remove(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
-    integration = integration_in_runner(runner, integration_id)
+    runner = runner_for_org(org, runner_id)
+    integration = integration_get(runner=runner, integration_id=integration_id)
     if request.method == "POST":
         dropped = services.integration_delete(integration=integration, actor=request.user)
         note = f" and {dropped} user connection{'s' if dropped != 1 else ''}" if dropped else ""
