@@ -9,7 +9,15 @@ from dataclasses import dataclass
 import httpx
 
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential, raise_for_response
-from integrations.providers.protocol import DemoApp, HostReport, Identity, NotSupportedYet, ProviderClient
+from integrations.providers.protocol import (
+    DemoApp,
+    HostReport,
+    Identity,
+    NotSupportedYet,
+    ProviderClient,
+    TokenCheck,
+    TokenKind,
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ class BaseProvider:
     scope_implications: Mapping[str, tuple[str, ...]] = {}
     # Users connect accounts by OAuth (an allauth sub-provider per integration, the Connections page).
     oauth_connect: bool = False
+    # The tokens users may paste instead of OAuth; none until the provider's package names them.
+    token_kinds: tuple[TokenKind, ...] = ()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"
@@ -123,3 +133,10 @@ class BaseProvider:
 
     def demo_app(self, emulator_url: str) -> DemoApp | None:
         return None
+
+    def token_credential(self, kind: str, *, login: str, token: str) -> Credential:
+        raise NotSupportedYet(f"{self.spec.name}: the portal does not accept pasted tokens yet.")
+
+    def check_token(self, *, host: str, kind: str, login: str, token: str,
+                    options: Mapping[str, str]) -> TokenCheck:
+        raise NotSupportedYet(f"{self.spec.name}: the portal does not accept pasted tokens yet.")
