@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.providers import ProviderSpec
 from integrations.providers.transport import AddressRefused, checked_addresses
+
+if TYPE_CHECKING:
+    from integrations.providers.protocol import Provider
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
@@ -24,19 +27,14 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def default_host(spec: ProviderSpec) -> str:
-    # Bitbucket Cloud's host is a setting so tests and the demo can point it at the emulator.
-    if spec.id == "bitbucket-cloud":
-        return settings.BITBUCKET_CLOUD_WEB_URL
-    return spec.default_host
-
-
-def host_for_callback(spec: ProviderSpec, raw: str) -> str | None:
-    """The host a new integration will be saved with, as far as the dialog knows it yet (no network)."""
+def host_for_callback(provider: Provider, raw: str) -> str | None:
+    """The host a new integration will be saved with, as far as the dialog knows it yet (no network);
+    the same rule as the form's host cleaning."""
+    spec = provider.spec
     if not spec.host_editable:
-        return default_host(spec)
+        return provider.default_host()
     if not (raw or "").strip():
-        return default_host(spec) if spec.default_host else None
+        return provider.default_host() if spec.default_host else None
     try:
         return normalize_host(raw)
     except ValidationError:

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from integrations.views import access
+from integrations.views import integrations
 
 urlpatterns = [
-    path("add/", access.access_add, name="access_add"),
-    path("callback-url/", access.access_callback_url, name="access_callback_url"),
-    path("<int:integration_id>/", access.access_edit, name="access_edit"),
-    path("<int:integration_id>/remove/", access.access_remove, name="access_remove"),
+    path("add/", integrations.integration_add, name="integration_add"),
+    path("callback-url/", integrations.integration_callback_url, name="integration_callback_url"),
+    path("<int:integration_id>/", integrations.integration_edit, name="integration_edit"),
+    path("<int:integration_id>/remove/", integrations.integration_remove, name="integration_remove"),
 ]

@@ -1,4 +1,5 @@
-"""Repository access over REST. Input is validated by ScmIntegrationForm, the dialog's own form."""
+"""Repository access over REST. The serializer checks and documents the JSON types; the rules are
+ScmIntegrationForm's, the dialog's own form; `integration_submit` checks the host and saves."""
 
 from __future__ import annotations
 
@@ -14,40 +15,30 @@ from integrations.api.serializers import (
     IntegrationWriteSerializer,
 )
 from integrations.forms import ScmIntegrationForm
-from integrations.selectors import integration_in_runner, integrations_of_runner, runner_in_org
+from integrations.selectors import integration_get, integration_list
+from integrations.submit import integration_submit
 from portal.errors import ValidationFailed
 from portal.models import Role
 from portal.selectors import org_for_user
-
-_TYPES = {
-    "provider": str,
-    "host": str,
-    "client_id": str,
-    "client_secret": str,
-    "oauth_enabled": bool,
-    "pat_enabled": bool,
-    "optional_scopes": list,
-}
+from runners.selectors import runner_for_org
 
 
-_REPLACE_REQUIRED = ("provider", "oauth_enabled", "pat_enabled")
-
-
-def _form_data(payload, instance=None) -> dict:
-    """JSON body -> form data, refusing unknown fields and wrong types by name."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed("Send a JSON object.")
-    unknown = sorted(set(payload) - set(_TYPES))
-    if unknown:
-        raise ValidationFailed(f"{unknown[0]}: Unknown field.", fields={k: ["Unknown field."] for k in unknown})
-    for name, value in payload.items():
-        if not isinstance(value, _TYPES[name]) or (
-            name == "optional_scopes" and not all(isinstance(v, str) for v in value)
-        ):
-            kind = {str: "a string", bool: "true or false", list: "a list of strings"}[_TYPES[name]]
-            raise ValidationFailed(f"{name}: Must be {kind}.", fields={name: [f"Must be {kind}."]})
-    data: dict = {}
-    if instance is not None:
+def _form_data(request, instance=None, *, replace: bool = False) -> dict:
+    """The JSON body, its types checked by the serializer, as the form's data: an update starts from
+    the saved values (PATCH), a create from both methods on, a replacement (PUT) from nothing, so
+    what it leaves out goes back to its default."""
+    serializer_class = IntegrationReplaceSerializer if replace else IntegrationWriteSerializer
+    serializer = serializer_class(data=request.data, partial=instance is not None and not replace)
+    serializer.is_valid(raise_exception=True)
+    if replace:
+        if serializer.validated_data["provider"] != instance.provider:
+            # The form keeps a saved row's provider (the field is disabled): say so rather than ignore it.
+            message = "A saved integration keeps its provider; remove it and add the other provider."
+            raise ValidationFailed(f"provider: {message}", fields={"provider": [message]})
+        data: dict = {}
+    elif instance is None:
+        data = {"oauth_enabled": True, "pat_enabled": True}
+    else:
         data = {
             "provider": instance.provider,
             "host": instance.host,
@@ -56,9 +47,7 @@ def _form_data(payload, instance=None) -> dict:
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
         }
-    else:
-        data = {"oauth_enabled": True, "pat_enabled": True}
-    data.update(payload)
+    data.update(serializer.validated_data)
     return data
 
 
@@ -68,16 +57,16 @@ class IntegrationListView(GenericAPIView):
     @extend_schema(responses=IntegrationSerializer(many=True), operation_id="orgs_runners_integrations_list")
     def get(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug)
-        runner = runner_in_org(org, runner_id)
-        page = self.paginate_queryset(integrations_of_runner(runner))
+        runner = runner_for_org(org, runner_id)
+        page = self.paginate_queryset(integration_list(runner=runner))
         return self.get_paginated_response(IntegrationSerializer(page, many=True).data)
 
     @extend_schema(request=IntegrationWriteSerializer, responses={201: IntegrationSerializer})
     def post(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-        runner = runner_in_org(org, runner_id)
-        form = ScmIntegrationForm(_form_data(request.data), runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        runner = runner_for_org(org, runner_id)
+        form = ScmIntegrationForm(_form_data(request), runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
 
 
@@ -86,8 +75,8 @@ class IntegrationDetailView(GenericAPIView):
 
     def _load(self, request, org_slug, runner_id, integration_id, role=Role.MEMBER):
         org, _ = org_for_user(request.user, org_slug, min_role=role)
-        runner = runner_in_org(org, runner_id)
-        return runner, integration_in_runner(runner, integration_id)
+        runner = runner_for_org(org, runner_id)
+        return runner, integration_get(runner=runner, integration_id=integration_id)
 
     def get(self, request, org_slug: str, runner_id: int, integration_id: int):
         _, integration = self._load(request, org_slug, runner_id, integration_id)
@@ -96,8 +85,8 @@ class IntegrationDetailView(GenericAPIView):
     @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
     def patch(self, request, org_slug: str, runner_id: int, integration_id: int):
         runner, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
-        form = ScmIntegrationForm(_form_data(request.data, integration), instance=integration, runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        form = ScmIntegrationForm(_form_data(request, integration), instance=integration, runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data)
 
     @extend_schema(request=IntegrationReplaceSerializer, responses=IntegrationSerializer)
@@ -105,17 +94,9 @@ class IntegrationDetailView(GenericAPIView):
         """Replace the setting: a PUT without provider, oauth_enabled and pat_enabled is refused (it once
         behaved as an empty PATCH); fields left out go back to their defaults."""
         runner, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
-        payload = request.data
-        if isinstance(payload, dict):
-            missing = [name for name in _REPLACE_REQUIRED if name not in payload]
-            if missing:
-                message = "This field is required: PUT replaces the whole setting (PATCH changes some fields)."
-                raise ValidationFailed(f"{missing[0]}: {message}", fields={name: [message] for name in missing})
-            if payload["provider"] != integration.provider:
-                message = "A saved integration keeps its provider; remove it and add the other provider."
-                raise ValidationFailed(f"provider: {message}", fields={"provider": [message]})
-        form = ScmIntegrationForm(_form_data(payload), instance=integration, runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        form = ScmIntegrationForm(_form_data(request, integration, replace=True), instance=integration,
+                                  runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data)
 
     @extend_schema(responses={204: None})

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from integrations.providers import PROVIDER_CHOICES, ProviderSpec, get_provider
+from integrations.providers import PROVIDER_CHOICES, Provider, ProviderSpec, get_provider
 
 
 def new_oauth_key() -> str:
@@ -73,8 +73,13 @@ class ScmIntegration(models.Model):
         return f"{self.spec.name} ({self.host}) on {self.runner_id and self.runner.name}"
 
     @property
-    def spec(self) -> ProviderSpec:
+    def scm_provider(self) -> Provider:
+        """The registered provider object for `provider` (its id): spec, client, identity, probe."""
         return get_provider(self.provider)
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self.scm_provider.spec
 
     @property
     def scopes(self) -> list[str]:

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from integrations.forms import ScmIntegrationForm
-from integrations.services import integration_save
+from integrations.submit import integration_submit
 from portal.models import Invitation
 from runners import services as runner_services
 from tests.factories import InvitationFactory
@@ -89,7 +89,7 @@ def api_world(world, api_client_for, in_process):
     reg = register_runner(world.a.org, world.a.admin)
     form = ScmIntegrationForm({"provider": "github", "oauth_enabled": "on", "pat_enabled": "on",
                                "client_id": "Iv1.contract", "client_secret": "contract-secret"}, runner=reg.runner)
-    integration = integration_save(form=form, actor=world.a.admin)
+    integration = integration_submit(form=form, actor=world.a.admin).integration
     job = runner_services.runner_job_create(runner=reg.runner, kind="noop", payload={}, timeout=60)
     invitation = InvitationFactory(organization=world.a.org, invited_by=world.a.owner)
     token = api_client_for(world.a.owner).token_value

@@ -25,7 +25,7 @@ def reg(world):
 
 
 def shown_callback(client, runner, provider: str) -> str:
-    page = client.get(reverse("access_add", args=["acme", runner.pk]), {"provider": provider}).content.decode()
+    page = client.get(reverse("integration_add", args=["acme", runner.pk]), {"provider": provider}).content.decode()
     return CALLBACK.search(page).group(1)
 
 
@@ -53,7 +53,7 @@ def test_the_url_shown_before_saving_is_stable_and_is_the_saved_one(world, reg, 
     assert cloud(client, reg.runner).status_code == 302
     integration = ScmIntegration.objects.get()
     assert integration.callback_url == first
-    edit = client.get(reverse("access_edit", args=["acme", reg.runner.pk, integration.pk])).content.decode()
+    edit = client.get(reverse("integration_edit", args=["acme", reg.runner.pk, integration.pk])).content.decode()
     assert CALLBACK.search(edit).group(1) == first
 
 
@@ -61,7 +61,7 @@ def test_a_removed_and_added_again_integration_keeps_its_url(world, reg, client_
     client = client_for(world.a.admin)
     cloud(client, reg.runner)
     before = ScmIntegration.objects.get()
-    client.post(reverse("access_remove", args=["acme", reg.runner.pk, before.pk]))
+    client.post(reverse("integration_remove", args=["acme", reg.runner.pk, before.pk]))
     cloud(client, reg.runner)
     assert ScmIntegration.objects.get().callback_url == before.callback_url
 
@@ -70,7 +70,7 @@ def test_each_runner_and_host_has_its_own_url(world, reg, client_for):
     other = register_runner(world.a.org, world.a.admin, name="acme-gcp").runner
     client = client_for(world.a.admin)
     assert shown_callback(client, reg.runner, "bitbucket-cloud") != shown_callback(client, other, "bitbucket-cloud")
-    url = reverse("access_callback_url", args=["acme", reg.runner.pk])
+    url = reverse("integration_callback_url", args=["acme", reg.runner.pk])
     one = client.get(url, {"provider": "bitbucket-server", "host": "https://git.example.com/bitbucket"})
     same = client.get(url, {"provider": "bitbucket-server", "host": "HTTPS://Git.Example.com/bitbucket/"})
     two = client.get(url, {"provider": "bitbucket-server", "host": "https://git2.example.com"})
@@ -80,9 +80,9 @@ def test_each_runner_and_host_has_its_own_url(world, reg, client_for):
 
 def test_a_server_host_shows_its_url_once_typed_and_keeps_it_after_saving(world, reg, client_for, emulator):
     client = client_for(world.a.admin)
-    page = client.get(reverse("access_add", args=["acme", reg.runner.pk]), {"provider": "bitbucket-server"})
+    page = client.get(reverse("integration_add", args=["acme", reg.runner.pk]), {"provider": "bitbucket-server"})
     assert "appears here once the host URL above is entered" in page.content.decode()
-    typed = client.get(reverse("access_callback_url", args=["acme", reg.runner.pk]),
+    typed = client.get(reverse("integration_callback_url", args=["acme", reg.runner.pk]),
                        {"provider": "bitbucket-server", "host": emulator.server_url})
     shown = CALLBACK.search(typed.content.decode()).group(1)
     saved = dialog_post(client, reg.runner, {"provider": "bitbucket-server", "host": emulator.server_url,
@@ -92,6 +92,6 @@ def test_a_server_host_shows_its_url_once_typed_and_keeps_it_after_saving(world,
 
 
 def test_the_callback_preview_is_for_admins_of_the_runners_org(world, reg, client_for):
-    url = reverse("access_callback_url", args=["acme", reg.runner.pk])
+    url = reverse("integration_callback_url", args=["acme", reg.runner.pk])
     assert client_for(world.a.member).get(url, {"provider": "bitbucket-cloud"}).status_code == 403
     assert client_for(world.b.admin).get(url, {"provider": "bitbucket-cloud"}).status_code == 404

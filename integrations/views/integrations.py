@@ -15,11 +15,13 @@ from integrations.forms import ScmIntegrationForm
 from integrations.hosts import host_for_callback
 from integrations.models.integration import callback_url_for, oauth_key_for
 from integrations.providers import PROVIDERS
-from integrations.selectors import integration_in_runner, runner_in_org
+from integrations.selectors import integration_get
+from integrations.submit import integration_submit
 from portal.errors import ApplicationError
 from portal.models import Role
 from portal.selectors import org_for_user
 from portal.views.helpers import report
+from runners.selectors import runner_for_org
 
 
 def _is_htmx(request) -> bool:
@@ -42,13 +44,19 @@ def _done(request, org, runner):
     return redirect(url)
 
 
-def preview_callback_url(runner, provider: str, raw_host: str) -> str:
+def preview_callback_url(runner, provider_id: str, raw_host: str) -> str:
     """The callback URL a new integration will have once saved; "" while its host is not known yet."""
-    spec = PROVIDERS.get(provider)
-    host = host_for_callback(spec, raw_host) if spec else None
+    provider = PROVIDERS.get(provider_id)
+    host = host_for_callback(provider, raw_host) if provider else None
     if host is None:
         return ""
-    return callback_url_for(oauth_key_for(runner_id=runner.pk, provider=spec.id, host=host))
+    return callback_url_for(oauth_key_for(runner_id=runner.pk, provider=provider.spec.id, host=host))
+
+
+def _warn(request, submitted) -> None:
+    # Saved, but the host said something the admin should act on (Base URL unset, instance down).
+    if submitted.host_check.warning:
+        messages.warning(request, submitted.host_check.warning)
 
 
 def _context(request, org, membership, runner, form, integration=None) -> dict:
@@ -63,25 +71,26 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
         "form": form,
         "integration": integration,
         "spec": form.spec,
-        "providers": PROVIDERS.values(),
+        "providers": [p.spec for p in PROVIDERS.values()],
         "callback_url": callback_url,
     }
 
 
 @sensitive_post_parameters("client_secret")
 @login_required
-def access_add(request, org_slug: str, runner_id: int):
+def integration_add(request, org_slug: str, runner_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
+    runner = runner_for_org(org, runner_id)
     if request.method == "POST":
         form = ScmIntegrationForm(request.POST, runner=runner)
         if form.is_valid():
             try:
-                integration = services.integration_save(form=form, actor=request.user)
+                submitted = integration_submit(form=form, actor=request.user)
             except ApplicationError as exc:
                 report(request, exc, form)
             else:
-                messages.success(request, f"{integration.spec.name} is configured on {runner.name}.")
+                messages.success(request, f"{submitted.integration.spec.name} is configured on {runner.name}.")
+                _warn(request, submitted)
                 return _done(request, org, runner)
     else:
         provider = request.GET.get("provider", "")
@@ -93,37 +102,38 @@ def access_add(request, org_slug: str, runner_id: int):
 
 @login_required
 @require_GET
-def access_callback_url(request, org_slug: str, runner_id: int):
+def integration_callback_url(request, org_slug: str, runner_id: int):
     """The dialog's callback URL for the provider and host typed so far (refreshed as the host changes)."""
     org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
+    runner = runner_for_org(org, runner_id)
     callback_url = preview_callback_url(runner, request.GET.get("provider", ""), request.GET.get("host", ""))
     return render(request, "integrations/_callback_url.html", {"callback_url": callback_url})
 
 
 @sensitive_post_parameters("client_secret")
 @login_required
-def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
+def integration_edit(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
-    integration = integration_in_runner(runner, integration_id)
+    runner = runner_for_org(org, runner_id)
+    integration = integration_get(runner=runner, integration_id=integration_id)
     form = ScmIntegrationForm(request.POST or None, instance=integration, runner=runner)
     if request.method == "POST" and form.is_valid():
         try:
-            services.integration_save(form=form, actor=request.user)
+            submitted = integration_submit(form=form, actor=request.user)
         except ApplicationError as exc:
             report(request, exc, form)
         else:
             messages.success(request, f"Saved {integration.spec.name} on {runner.name}.")
+            _warn(request, submitted)
             return _done(request, org, runner)
     return _render(request, _context(request, org, membership, runner, form, integration))
 
 
 @login_required
-def access_remove(request, org_slug: str, runner_id: int, integration_id: int):
+def integration_remove(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
-    integration = integration_in_runner(runner, integration_id)
+    runner = runner_for_org(org, runner_id)
+    integration = integration_get(runner=runner, integration_id=integration_id)
     if request.method == "POST":
         dropped = services.integration_delete(integration=integration, actor=request.user)
         note = f" and {dropped} user connection{'s' if dropped != 1 else ''}" if dropped else ""
