@@ -98,7 +98,17 @@ def consume_code(state: State, flavour: str, code: str, client_id: str,
     return found
 
 
+def pkce_challenge(request: Request) -> tuple[str | None, str | None, str | None]:
+    """(code_challenge, method, error) of an authorize request; both flavours take S256 and plain."""
+    challenge = request.arg("code_challenge")
+    method = request.arg("code_challenge_method") or ("plain" if challenge else None)
+    if challenge and method not in ("S256", "plain"):
+        return None, None, "code_challenge_method must be S256"
+    return challenge, method, None
+
+
 def verify_pkce(found: AuthorizationCode, verifier: str | None) -> None:
+    """A code issued for a challenge needs the matching verifier (RFC 7636 4.6), as Bitbucket checks."""
     if not found.code_challenge:
         return
     if not verifier:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
 
 from integrations import services
 from integrations.forms import ScmIntegrationForm
@@ -92,6 +94,11 @@ admin.site.unregister(Runner)
 class RunnerWithAccessAdmin(RunnerAdmin):
     inlines = [*RunnerAdmin.inlines, IntegrationInline]
     list_filter = [*RunnerAdmin.list_filter, ProviderFilter]
+
+    @method_decorator(sensitive_post_parameters())
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The repository access inline carries client secrets: keep every value off error reports.
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

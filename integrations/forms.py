@@ -9,6 +9,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.hosts import check_public_address, normalize_host
 from integrations.models import ScmIntegration
@@ -33,8 +34,6 @@ class ScmIntegrationForm(forms.ModelForm):
         choices=[(s, s) for s in _ALL_OPTIONAL],
         widget=forms.CheckboxSelectMultiple,
     )
-    # Chosen when the dialog opens so the callback URL can be shown before the first save.
-    oauth_key = forms.RegexField(regex=r"^[0-9a-f]{16}$", required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ScmIntegration
@@ -50,7 +49,6 @@ class ScmIntegrationForm(forms.ModelForm):
         if self.instance.pk:
             # Another provider is another row: remove this one and add a new one.
             self.fields["provider"].disabled = True
-            self.fields["oauth_key"].disabled = True
         provider = PROVIDERS.get(self._raw_provider())
         self.spec = provider.spec if provider else None
         if self.spec:
@@ -93,6 +91,7 @@ class ScmIntegrationForm(forms.ModelForm):
             raise ValidationError("A client ID is printable characters without spaces (255 at most).")
         return value
 
+    @sensitive_variables("value")
     def clean_client_secret(self) -> str:
         value = self.cleaned_data.get("client_secret") or ""
         if not self.runner_has_key and self.data.get(self.add_prefix("client_secret")):

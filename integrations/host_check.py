@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.models import ScmIntegration
 from integrations.providers import Provider, get_provider
@@ -71,6 +72,7 @@ def _needs_the_instance(*, host: str, oauth_enabled: bool, saved: SavedHost) -> 
     return oauth_enabled and not saved.oauth_enabled
 
 
+@sensitive_variables("data")  # the cleaned data holds the client secret
 def host_check_for_form(form) -> HostCheck:
     """The host check for a valid ScmIntegrationForm (the dialog, the API and the admin inline).
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from integrations.providers.transport import AddressRefused, checked_addresses
+
+if TYPE_CHECKING:
+    from integrations.providers.protocol import Provider
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
@@ -20,6 +25,20 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def host_for_callback(provider: Provider, raw: str) -> str | None:
+    """The host a new integration will be saved with, as far as the dialog knows it yet (no network);
+    the same rule as the form's host cleaning."""
+    spec = provider.spec
+    if not spec.host_editable:
+        return provider.default_host()
+    if not (raw or "").strip():
+        return provider.default_host() if spec.default_host else None
+    try:
+        return normalize_host(raw)
+    except ValidationError:
+        return None
 
 
 def normalize_host(value: str) -> str:
@@ -53,24 +72,20 @@ def normalize_host(value: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _is_internal(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
-
-
 def check_public_address(url: str) -> None:
-    """Refuse hosts that resolve to loopback, private, link-local or reserved addresses."""
+    """Refuse hosts that resolve to loopback, private, link-local or reserved addresses (IPv4 inside IPv6
+    included). An early answer for the form: every connection is checked again by the provider transport,
+    and goes only to the address that passed (a later answer of the resolver cannot change it)."""
     if settings.SCM_ALLOW_PRIVATE_HOSTS:
         return
     parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise ValidationError(f"The host {parts.hostname} cannot be resolved.") from None
-    if any(_is_internal(info[4][0]) for info in infos):
+        checked_addresses(parts.hostname or "", port, allow_private=False)
+    except AddressRefused:
         raise ValidationError(
             f"{parts.hostname} resolves to a private, loopback or link-local address. "
             "(Operators can allow internal hosts with SCM_ALLOW_PRIVATE_HOSTS.)"
-        )
+        ) from None
+    except (OSError, UnicodeError):
+        raise ValidationError(f"The host {parts.hostname} cannot be resolved.") from None

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.models import ScmIntegration
+from integrations.models.integration import oauth_key_for
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
 from runners.agent.sealing import seal_client_secret
@@ -28,6 +30,8 @@ def integration_summary(integration: ScmIntegration) -> dict:
     }
 
 
+# No names: every variable here and in the sealing code below it is hidden from error reports.
+@sensitive_variables()
 def _seal_secret(integration: ScmIntegration, secret: str) -> None:
     runner = integration.runner
     blob = seal_client_secret(
@@ -44,6 +48,7 @@ def _seal_secret(integration: ScmIntegration, secret: str) -> None:
     integration.secret_updated_at = timezone.now()
 
 
+@sensitive_variables("client_secret")
 def _store(integration: ScmIntegration, *, actor, client_secret: str, before: dict) -> ScmIntegration:
     is_new = integration.pk is None
     integration.updated_by = actor if getattr(actor, "pk", None) else None
@@ -67,7 +72,9 @@ def _store(integration: ScmIntegration, *, actor, client_secret: str, before: di
     return integration
 
 
-@transaction.atomic
+# The transaction is a `with` block, not the decorator: the decorator's frame would hold the keyword
+# arguments (the secret among them) where sensitive_variables cannot name them.
+@sensitive_variables("client_secret")
 def integration_create(
     *,
     runner: Runner | None,
@@ -79,7 +86,6 @@ def integration_create(
     client_id: str = "",
     client_secret: str = "",
     optional_scopes: Sequence[str] = (),
-    oauth_key: str = "",
     server_version: str = "",
 ) -> ScmIntegration:
     """Add a provider to a runner: the row, then the secret sealed to the runner with the row's id bound in."""
@@ -89,13 +95,14 @@ def integration_create(
         runner=runner, organization_id=runner.organization_id, provider=provider, host=host,
         oauth_enabled=oauth_enabled, pat_enabled=pat_enabled, client_id=client_id,
         optional_scopes=list(optional_scopes), server_version=server_version,
+        # Derived here, never read from the request: the dialog showed this same URL before saving.
+        oauth_key=oauth_key_for(runner_id=runner.pk, provider=provider, host=host),
     )
-    if oauth_key:
-        integration.oauth_key = oauth_key
-    return _store(integration, actor=actor, client_secret=client_secret, before={})
+    with transaction.atomic():
+        return _store(integration, actor=actor, client_secret=client_secret, before={})
 
 
-@transaction.atomic
+@sensitive_variables("client_secret")
 def integration_update(
     *,
     integration: ScmIntegration,
@@ -110,12 +117,14 @@ def integration_update(
 ) -> ScmIntegration:
     """Change a provider's settings; an empty `client_secret` keeps the sealed one, an empty
     `server_version` the last one read."""
-    row = ScmIntegration.objects.select_for_update().select_related("runner__organization").get(pk=integration.pk)
-    before = integration_summary(row)
-    row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
-    row.optional_scopes = list(optional_scopes)
-    row.server_version = server_version or row.server_version
-    return _store(row, actor=actor, client_secret=client_secret, before=before)
+    with transaction.atomic():
+        row = ScmIntegration.objects.select_for_update().select_related("runner__organization").get(
+            pk=integration.pk)
+        before = integration_summary(row)
+        row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
+        row.optional_scopes = list(optional_scopes)
+        row.server_version = server_version or row.server_version
+        return _store(row, actor=actor, client_secret=client_secret, before=before)
 
 
 @transaction.atomic

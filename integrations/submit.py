@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.views.decorators.debug import sensitive_variables
+
 from integrations import services
 from integrations.forms import ScmIntegrationForm
 from integrations.host_check import HostCheck, host_check_for_form
@@ -22,6 +24,7 @@ class Submitted:
     host_check: HostCheck
 
 
+@sensitive_variables("data", "fields")
 def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck | None = None) -> Submitted:
     """Raises ValidationFailed naming the field, for the form's refusals and for the host's.
 
@@ -45,5 +48,5 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         integration = services.integration_update(integration=form.instance, actor=actor, **fields)
     else:
         integration = services.integration_create(runner=form.runner, actor=actor, provider=data["provider"],
-                                                   oauth_key=data.get("oauth_key") or "", **fields)
+                                                   **fields)
     return Submitted(integration=integration, host_check=check)

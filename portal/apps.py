@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal: organizations and members"
 
     def ready(self) -> None:
-        from portal import signals  # noqa: F401
+        from portal import security_events, signals  # noqa: F401

@@ -12,6 +12,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 
 class DecryptionFailed(Exception):
@@ -32,10 +33,12 @@ def key_ring() -> MultiFernet:
     return _ring(tuple(settings.PORTAL_ENCRYPTION_KEYS))
 
 
+@sensitive_variables("value")
 def encrypt_str(value: str) -> str:
     return key_ring().encrypt(value.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt_str(token: str) -> str:
     try:
         return key_ring().decrypt(token.encode()).decode()

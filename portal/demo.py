@@ -15,6 +15,9 @@ DEMO_USERS = [
 ]
 DEMO_ORGS = {"acme": "Acme Corp", "globex": "Globex"}
 OPERATOR_EMAIL = "ops@portal.example"
+# Staff must use two-factor authentication; the demo operator's authenticator app is this secret (base32),
+# and `manage.py demo_totp` shows its current code. Never used outside the demo.
+DEMO_OPERATOR_TOTP_SECRET = "DEMOOPSDEMOOPSDEMOOPSDEMOOPSDEMO"
 
 
 @transaction.atomic
@@ -29,9 +32,28 @@ def seed_tenancy() -> dict[str, User]:
         Membership.objects.get_or_create(organization=orgs[slug], user=user, defaults={"role": role})
         _mark_email_verified(user)
         users[email] = user
-    if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-        User.objects.create_superuser(email=OPERATOR_EMAIL, password=DEMO_PASSWORD, first_name="Operator")
+    operator = User.objects.filter(email=OPERATOR_EMAIL).first()
+    if operator is None:
+        operator = User.objects.create_superuser(email=OPERATOR_EMAIL, password=DEMO_PASSWORD, first_name="Operator")
+    _give_demo_authenticator(operator)
     return users
+
+
+def _give_demo_authenticator(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_OPERATOR_TOTP_SECRET)
+
+
+def demo_totp_code() -> str:
+    """What the demo operator's authenticator app shows now."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(DEMO_OPERATOR_TOTP_SECRET, int(time.time()) // 30))
 
 
 def _mark_email_verified(user: User) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.db import transaction
 
 from portal.models import Organization, Role
 from portal.models.tenancy import slug_validator, validate_not_reserved
@@ -40,7 +42,8 @@ class OrganizationDeleteForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField()
+    # The model's limit (254, RFC 5321's path limit); EmailField alone allows 320.
+    email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
 
@@ -50,3 +53,15 @@ class RoleForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'CI pipeline'.")
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, with the user, their email address and their personal org written together."""
+
+    @transaction.atomic
+    def save(self, request):
+        from portal.services import personal_organization_create
+
+        user = super().save(request)
+        personal_organization_create(user=user)
+        return user

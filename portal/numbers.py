@@ -10,8 +10,9 @@ from portal.errors import ValidationFailed
 
 
 def finite_float(raw: str | None, *, name: str, default: float, minimum: float, maximum: float) -> float:
-    """`raw` as a float clamped to [minimum, maximum]; a non-number or a non-finite one is refused."""
-    if raw is None or raw == "":
+    """`raw` as a float clamped to [minimum, maximum]; a non-number, a non-finite one or an empty value
+    (`?wait=`: a parameter given without a number) is refused. Only an absent parameter means the default."""
+    if raw is None:
         return default
     try:
         value = float(raw)

@@ -47,5 +47,17 @@ def pending_invitations(org: Organization) -> QuerySet[Invitation]:
     )
 
 
+def admins_without_mfa(org: Organization) -> list[Membership]:
+    """Owners and admins of `org` with neither an authenticator app nor a security key (one query)."""
+    from allauth.mfa.models import Authenticator
+    from django.db.models import Exists, OuterRef
+
+    from portal.mfa import SECOND_FACTORS
+
+    second_factor = Authenticator.objects.filter(user_id=OuterRef("user_id"), type__in=SECOND_FACTORS)
+    return list(Membership.objects.filter(organization=org, role__in=[Role.OWNER, Role.ADMIN])
+                .exclude(Exists(second_factor)).select_related("user").order_by("user__email"))
+
+
 def audit_events_for(org: Organization) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(organization=org).select_related("actor").order_by("-created_at", "-id")

@@ -13,10 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 
 from portal.audit import audit_record
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import ApiToken, Invitation, Membership, Organization, Role, User
+from portal.models.tenancy import RESERVED_SLUGS
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -28,7 +30,8 @@ def hash_token(value: str) -> str:
 def _unique_slug(base: str) -> str:
     base = slugify(base)[:40].strip("-") or "org"
     slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
+    # A reserved path segment (`api`, `admin`...) is never an org's slug: take the next free variant.
+    while slug in RESERVED_SLUGS or Organization.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -54,9 +57,15 @@ def organization_create(*, user: User, name: str, slug: str = "", is_personal: b
     return org
 
 
+PERSONAL_SUFFIX = " (personal)"
+
+
 def personal_organization_create(*, user: User) -> Organization:
     local = user.email.split("@", 1)[0]
-    return organization_create(user=user, name=f"{local} (personal)", slug=_unique_slug(local), is_personal=True)
+    # The name is derived, not typed: it must fit whatever the address is.
+    name_max = Organization._meta.get_field("name").max_length - len(PERSONAL_SUFFIX)
+    return organization_create(user=user, name=f"{local[:name_max]}{PERSONAL_SUFFIX}", slug=_unique_slug(local),
+                               is_personal=True)
 
 
 @transaction.atomic
@@ -70,6 +79,27 @@ def organization_update(*, org: Organization, actor: User, name: str) -> Organiz
     org.save(update_fields=["name"])
     audit_record(organization=org, actor=actor, action="organization.updated", target=org, before=before,
                  after={"name": name})
+    return org
+
+
+@transaction.atomic
+def organization_set_require_mfa(*, org: Organization, actor_membership: Membership, required: bool) -> Organization:
+    """An owner requires (or stops requiring) a second factor of the org's owners and admins."""
+    from portal.mfa import has_second_factor
+
+    if not actor_membership.has_role(Role.OWNER):
+        raise Forbidden("Only owners can change the two-factor requirement.")
+    if required and not has_second_factor(actor_membership.user):
+        message = "Set up two-factor authentication for your own account first, so the requirement cannot lock you out."
+        raise ValidationFailed(f"require_mfa: {message}", fields={"require_mfa": [message]})
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if org.require_mfa == required:
+        return org
+    before = {"require_mfa": org.require_mfa}
+    org.require_mfa = required
+    org.save(update_fields=["require_mfa"])
+    audit_record(organization=org, actor=actor_membership.user, action="organization.mfa_requirement_changed",
+                 target=org, before=before, after={"require_mfa": required})
     return org
 
 
@@ -125,6 +155,7 @@ def _invitation_url(token: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{reverse('invitation_accept', args=[token])}"
 
 
+@sensitive_variables("token", "url", "context")
 @transaction.atomic
 def invitation_create(*, org: Organization, actor: User, email: str, role: str = Role.MEMBER) -> Invitation:
     email = (email or "").strip().lower()
@@ -186,6 +217,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     invitation.delete()
 
 
+@sensitive_variables("value")
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the row and the token value, which is never retrievable again."""
@@ -195,10 +227,15 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
                                fields={"name": ["Give the token a name of at most 100 characters."]})
     value = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, token_hash=hash_token(value), hint=value[:10])
+    audit_record(organization=None, actor=user, action="api_token.created", target=token, target_label=str(token),
+                 after={"name": name})
     return token, value
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(organization=None, actor=actor or token.user, action="api_token.revoked", target=token,
+                     target_label=str(token), before={"name": token.name})

@@ -51,8 +51,9 @@ for _key in PORTAL_ENCRYPTION_KEYS:
 if PORTAL_ENV == "production":
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production (PORTAL_ENV=production).")
-    if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("Set SECRET_KEY (at least 32 characters, not the demo key) in production.")
+    # 50 characters: what `manage.py check --deploy` asks for (security.W009).
+    if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("Set SECRET_KEY (at least 50 random characters, not the demo key) in production.")
     if not PORTAL_ENCRYPTION_KEYS or DEMO_ENCRYPTION_KEY in PORTAL_ENCRYPTION_KEYS:
         raise ImproperlyConfigured("Set PORTAL_ENCRYPTION_KEYS (Fernet keys, newest first) in production.")
 elif not PORTAL_ENCRYPTION_KEYS:
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "portal",
     "runners",
     "integrations",
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
+    "portal.middleware.HostileRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,9 +97,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.mfa.RequireMfaMiddleware",
+    "portal.security_events.RunnerAddressMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Secrets stay starred out on error reports, the debug page included (portal/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.PortalExceptionReporterFilter"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
@@ -120,12 +128,32 @@ if "DATABASE_URL" not in env:
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DEMO_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Runner long-polls and the web request waiting on them share the file: wait, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The demo's threads share one file. A deferred transaction that reads and then writes fails at once
+    # with "database is locked" when another writer holds the lock (SQLite cannot wait there without
+    # deadlocking); IMMEDIATE takes the write lock at BEGIN, where the busy timeout makes it wait instead.
+    # WAL lets readers (runner long polls, pages) go on while one request writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the sign-in rate limits: it must be shared by every web process, or each process counts
+# on its own (4 workers allowed 4 times the guesses, and a restart forgot them all). Redis wherever there
+# is one; the embedded demo keeps a local cache.
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": {**env.cache_url_config(CACHE_URL),
+                          "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal")}}
+elif PORTAL_ENV == "production":
+    raise ImproperlyConfigured("Set CACHE_URL (or REDIS_URL), e.g. redis://redis:6379/1, in production: "
+                               "sign-in rate limits must be shared by every process.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "portal.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,13 +173,32 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_GET = False
+# Failed sign-ins are limited per account (the email typed) and, more loosely, per address: a strict
+# per-address limit would lock out everyone behind one office NAT because of one person's typos.
+ACCOUNT_RATE_LIMITS = {
+    "login": "60/m/ip",
+    "login_failed": "30/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reauthenticate": "10/m/user",
+}
+# Behind a proxy every client has the proxy's address; count the hops so limits see the real client.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", False) else 0)
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "portal.forms.SignupForm"}
 # Tokens live encrypted in integrations.Connection; allauth must never store them in plain text.
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 # One sub-provider per ScmIntegration, its SocialApp built in memory (no SocialApp rows, no secret).
 SOCIALACCOUNT_ADAPTER = "integrations.oauth.social.ScmSocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Two-factor authentication (allauth.mfa): an authenticator app or a security key, with recovery codes.
+# Staff must have one; an org's owner can require one of its owners and admins (portal/mfa.py).
+MFA_ADAPTER = "portal.adapters.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="SCM portal")
+# The demo and tests run on http://localhost; production is https.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = PORTAL_ENV != "production"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -181,13 +228,10 @@ REST_FRAMEWORK = {
         "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "portal.mfa.MfaSatisfied"],
+    # JSON only: what the API documents and its clients send; any other body is a 415 in the error shape.
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.errors.api_exception_handler",
@@ -203,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its 4xx answers and the one error shape (portal/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.add_error_responses",
+    ],
 }
 
 # Celery: without a broker the demo runs tasks eagerly, in-process.
@@ -247,11 +296,35 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 if PORTAL_ENV == "production":
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    # https only, remembered by browsers for a year. Behind a proxy that redirects itself, set
+    # SECURE_SSL_REDIRECT=false (and BEHIND_TLS_PROXY=true so Django knows the request was https).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # Health checks from a load balancer over plain http (a regex list, e.g. ^healthz$).
+    SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # The Connect popup talks to its opener with postMessage; the default would sever it.
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
+# portal/csp.py sends this on every response. Nothing inline: scripts and styles come from /static/.
+# Forms may post to this origin and, because the Connect form's answer redirects the popup to the provider's
+# consent page (form-action covers redirects), to https origins; http only where admins may enter http hosts.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    # data: for the QR code of an authenticator app and Swagger UI's icons.
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", "https:",
+                    *(["http:"] if SCM_ALLOW_HTTP_HOSTS or BITBUCKET_CLOUD_WEB_URL.startswith("http:") else [])],
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,9 @@ os.environ.setdefault("PORTAL_ENV", "test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# The cache is Redis, as in production (rate limits shared by processes); one key prefix per pytest process.
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
 os.environ.setdefault("SCM_ALLOW_HTTP_HOSTS", "true")
 os.environ.setdefault("SCM_ALLOW_PRIVATE_HOSTS", "true")
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from portal.audit import audit_record
 from portal.crypto import encrypt_str
@@ -118,34 +119,36 @@ def _agent_label(runner: Runner) -> str:
     return f"runner agent {runner.name}"
 
 
-@transaction.atomic
+# The transaction is a `with` block: transaction.atomic's decorator frame would hold the tokens as kwds.
+@sensitive_variables("registration_token", "credential")
 def runner_register(
     *, registration_token: str, public_key: str, suite: str, agent_version: str = "", hostname: str = ""
 ) -> tuple[Runner, str]:
     """Consumes a registration token; returns the runner and its new agent credential (shown once)."""
-    runner = (Runner.objects.select_for_update().select_related("organization")
-              .filter(registration_token_hash=hash_token(registration_token or "")).first())
-    if runner is None:
-        raise Forbidden("This registration token is not valid. It may have been used already or regenerated.",
-                        code="invalid_registration_token")
-    if runner.registration_token_expires_at is None or runner.registration_token_expires_at <= timezone.now():
-        raise Forbidden("This registration token has expired. Generate a new one on the runner's page.",
-                        code="expired_registration_token")
-    _check_public_key(public_key, suite)
-    before = {"fingerprint": runner.key_fingerprint}
-    credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
-    now = timezone.now()
-    runner.public_key, runner.key_suite, runner.key_registered_at = public_key, suite, now
-    runner.credential_hash = hash_token(credential)
-    runner.registration_token_hash = None
-    runner.registration_token_expires_at = None
-    runner.agent_version, runner.hostname = (agent_version or "")[:40], (hostname or "")[:255]
-    runner.last_seen_at = now
-    runner.save()
-    audit_record(organization=runner.organization, actor=None, actor_label=_agent_label(runner),
-                 action="runner.registered", target=runner, before=before,
-                 after={"fingerprint": runner.key_fingerprint, "hostname": runner.hostname})
-    return runner, credential
+    with transaction.atomic():
+        runner = (Runner.objects.select_for_update().select_related("organization")
+                  .filter(registration_token_hash=hash_token(registration_token or "")).first())
+        if runner is None:
+            raise Forbidden("This registration token is not valid. It may have been used already or regenerated.",
+                            code="invalid_registration_token")
+        if runner.registration_token_expires_at is None or runner.registration_token_expires_at <= timezone.now():
+            raise Forbidden("This registration token has expired. Generate a new one on the runner's page.",
+                            code="expired_registration_token")
+        _check_public_key(public_key, suite)
+        before = {"fingerprint": runner.key_fingerprint}
+        credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+        now = timezone.now()
+        runner.public_key, runner.key_suite, runner.key_registered_at = public_key, suite, now
+        runner.credential_hash = hash_token(credential)
+        runner.registration_token_hash = None
+        runner.registration_token_expires_at = None
+        runner.agent_version, runner.hostname = (agent_version or "")[:40], (hostname or "")[:255]
+        runner.last_seen_at = now
+        runner.save()
+        audit_record(organization=runner.organization, actor=None, actor_label=_agent_label(runner),
+                     action="runner.registered", target=runner, before=before,
+                     after={"fingerprint": runner.key_fingerprint, "hostname": runner.hostname})
+        return runner, credential
 
 
 @transaction.atomic

@@ -64,3 +64,30 @@ def _end_stray_database_sessions(request):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def mfa_staff(db):
+    """An operator (staff and superuser) with two-factor authentication set up, as staff must have."""
+    from tests.factories import staff_with_mfa
+
+    return staff_with_mfa()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Each test starts with an empty cache (rate-limit counters live there). Only this process's keys
+    are deleted: other pytest runs share the Redis database under their own prefix."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    from django.conf import settings
+    from django.core.cache import cache
+
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    if not prefix or "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()
+        return
+    client = cache._cache.get_client()
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)

@@ -260,3 +260,29 @@ OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "integration_id": _lazy_model_builder("integration_id", "integrations.ScmIntegration"),
     "connection_id": _lazy_model_builder("connection_id", "integrations.Connection"),
 }
+
+
+# The authenticator app every test user with two-factor authentication has (base32, as apps show it).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, *, at: float | None = None) -> str:
+    """What an authenticator app shows now (RFC 6238, 30 s, 6 digits)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(at if at is not None else time.time()) // 30))
+
+
+def give_totp(user: User, secret: str = TOTP_SECRET) -> User:
+    """Set up an authenticator app for `user`, as allauth's activation does (secret encrypted at rest)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return user
+
+
+def staff_with_mfa(email: str = "ops@portal.example") -> User:
+    """An operator (staff, superuser) with an authenticator app, as the portal requires of staff."""
+    return give_totp(UserFactory(email=email, is_staff=True, is_superuser=True))

@@ -18,8 +18,10 @@ from emulator.oauth_common import (
     decide_authorization,
     error_page,
     oauth_error,
+    pkce_challenge,
     secrets_equal,
     start_authorization,
+    verify_pkce,
 )
 from emulator.store import PendingAuthorization, State, new_secret
 
@@ -47,9 +49,14 @@ def authorize_page(app: Emulator, request: Request) -> Response:
             "error": "unsupported_response_type", "state": request.arg("state")}))
     # Bitbucket Cloud takes the scopes from the consumer; a scope parameter narrows them.
     scopes = split_scopes(request.arg("scope")) or list(consumer.scopes)
+    # PKCE (RFC 7636): a code issued for a challenge is useless without its verifier.
+    challenge, method, pkce_error = pkce_challenge(request)
+    if pkce_error:
+        return Response.redirect(add_query(redirect_uri, {
+            "error": "invalid_request", "error_description": pkce_error, "state": request.arg("state")}))
     pending = PendingAuthorization(flavour=NAME, client_id=consumer.key, redirect_uri=redirect_uri,
-                                   state=request.arg("state"), scopes=scopes,
-                                   redirect_uri_given=bool(given_redirect))
+                                   state=request.arg("state"), scopes=scopes, code_challenge=challenge,
+                                   code_challenge_method=method, redirect_uri_given=bool(given_redirect))
     request_id = start_authorization(state, pending)
     users = [(u.username, f"{u.display_name} ({u.username})") for u in cloud_state(state).users.values()]
     return consent_page(
@@ -77,6 +84,7 @@ def access_token(app: Emulator, request: Request) -> Response:
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
         found = consume_code(state, NAME, form.get("code", ""), consumer.key, form.get("redirect_uri"))
+        verify_pkce(found, form.get("code_verifier"))
         return _token_response(state, consumer, found.username, found.scopes)
     if grant_type == "refresh_token":
         refresh = cloud_state(state).refresh_tokens.get(form.get("refresh_token", ""))

@@ -14,6 +14,7 @@ from emulator.oauth_common import (
     decide_authorization,
     error_page,
     oauth_error,
+    pkce_challenge,
     secrets_equal,
     start_authorization,
     verify_pkce,
@@ -57,12 +58,10 @@ def authorize_page(app: Emulator, request: Request) -> Response:
         return Response.redirect(add_query(redirect_uri, {
             "error": "invalid_scope", "error_description": f"Unknown scope(s): {' '.join(unknown)}",
             "state": reply_state}))
-    challenge = request.arg("code_challenge")
-    method = request.arg("code_challenge_method") or ("plain" if challenge else None)
-    if challenge and method not in ("S256", "plain"):
+    challenge, method, pkce_error = pkce_challenge(request)
+    if pkce_error:
         return Response.redirect(add_query(redirect_uri, {
-            "error": "invalid_request", "error_description": "code_challenge_method must be S256",
-            "state": reply_state}))
+            "error": "invalid_request", "error_description": pkce_error, "state": reply_state}))
     pending = PendingAuthorization(flavour=NAME, client_id=client.client_id, redirect_uri=redirect_uri,
                                    state=reply_state, scopes=scopes, code_challenge=challenge,
                                    code_challenge_method=method, redirect_uri_given=True)

@@ -108,3 +108,17 @@ class IntegrationWriteSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: [self.error_messages["unknown_field"]] for name in unknown})
         return super().to_internal_value(data)
+
+
+_REPLACE_REQUIRED = {"required": "This field is required: PUT replaces the whole setting (PATCH changes some fields)."}
+
+
+class IntegrationReplaceSerializer(IntegrationWriteSerializer):
+    """PUT replaces the whole setting: what is left out goes back to its default (the secret excepted:
+    it is write-only and stays until a new one is sent). PATCH changes only what it sends."""
+
+    provider = serializers.ChoiceField(choices=PROVIDER_CHOICES, error_messages=_REPLACE_REQUIRED,
+                                       help_text="The saved provider: a PUT cannot change it.")
+    oauth_enabled = StrictBooleanField(error_messages=_REPLACE_REQUIRED, help_text="Users connect by OAuth.")
+    pat_enabled = StrictBooleanField(error_messages=_REPLACE_REQUIRED,
+                                     help_text="Users connect with personal access tokens.")

@@ -9,22 +9,35 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from integrations import services
-from integrations.api.serializers import IntegrationSerializer, IntegrationWriteSerializer
+from integrations.api.serializers import (
+    IntegrationReplaceSerializer,
+    IntegrationSerializer,
+    IntegrationWriteSerializer,
+)
 from integrations.forms import ScmIntegrationForm
 from integrations.selectors import integration_get, integration_list
 from integrations.submit import integration_submit
+from portal.errors import ValidationFailed
 from portal.models import Role
 from portal.selectors import org_for_user
 from runners.selectors import runner_for_org
 
 
-def _form_data(request, instance=None) -> dict:
+def _form_data(request, instance=None, *, replace: bool = False) -> dict:
     """The JSON body, its types checked by the serializer, as the form's data: an update starts from
-    the saved values (PATCH), a create from both methods on."""
-    serializer = IntegrationWriteSerializer(data=request.data, partial=instance is not None)
+    the saved values (PATCH), a create from both methods on, a replacement (PUT) from nothing, so
+    what it leaves out goes back to its default."""
+    serializer_class = IntegrationReplaceSerializer if replace else IntegrationWriteSerializer
+    serializer = serializer_class(data=request.data, partial=instance is not None and not replace)
     serializer.is_valid(raise_exception=True)
-    if instance is None:
-        data: dict = {"oauth_enabled": True, "pat_enabled": True}
+    if replace:
+        if serializer.validated_data["provider"] != instance.provider:
+            # The form keeps a saved row's provider (the field is disabled): say so rather than ignore it.
+            message = "A saved integration keeps its provider; remove it and add the other provider."
+            raise ValidationFailed(f"provider: {message}", fields={"provider": [message]})
+        data: dict = {}
+    elif instance is None:
+        data = {"oauth_enabled": True, "pat_enabled": True}
     else:
         data = {
             "provider": instance.provider,
@@ -76,9 +89,15 @@ class IntegrationDetailView(GenericAPIView):
         integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data)
 
-    @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
+    @extend_schema(request=IntegrationReplaceSerializer, responses=IntegrationSerializer)
     def put(self, request, org_slug: str, runner_id: int, integration_id: int):
-        return self.patch(request, org_slug, runner_id, integration_id)
+        """Replace the setting: a PUT without provider, oauth_enabled and pat_enabled is refused (it once
+        behaved as an empty PATCH); fields left out go back to their defaults."""
+        runner, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
+        form = ScmIntegrationForm(_form_data(request, integration, replace=True), instance=integration,
+                                  runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
+        return Response(IntegrationSerializer(integration).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, org_slug: str, runner_id: int, integration_id: int):

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.models import ScmIntegration
 from integrations.providers.http import BadRequest, provider_message
@@ -43,6 +44,7 @@ def _ask_runner_in_own_connection(integration: ScmIntegration, grant: dict) -> d
         connection.close()
 
 
+@sensitive_variables()
 def request_token(integration: ScmIntegration, grant: dict) -> tuple[dict[str, Any], TokenResponse]:
     """Send `grant` through the integration's runner; return the raw body and the parsed token.
 

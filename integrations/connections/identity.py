@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.views.decorators.debug import sensitive_variables
+
 from integrations.models import ScmIntegration
 from integrations.providers.http import BearerToken
 from integrations.providers.protocol import Identity
@@ -17,6 +19,8 @@ def missing_scopes(integration: ScmIntegration, granted: Iterable[str]) -> list[
     return [s for s in integration.spec.required_scopes() if s not in have]
 
 
+# No names: the token also travels through the provider client's frames below (its request headers).
+@sensitive_variables()
 def fetch_identity(integration: ScmIntegration, access_token: str, token_scopes: Iterable[str] = ()) -> Identity:
     """Raises the typed provider errors of `providers.http` (Unauthorized, InsufficientScope, ...), and
     `NotSupportedYet` for a provider whose package has no API client yet."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.connections.exchange import TokenRequestFailed, request_token
 from integrations.connections.identity import Identity, fetch_identity, missing_scopes
@@ -55,40 +56,42 @@ def conflict_message(integration: ScmIntegration, username: str) -> str:
             f"Sign in to {label} as yourself, or ask them to disconnect it first. Nothing was connected.")
 
 
-@transaction.atomic
+# The transaction is a `with` block: transaction.atomic's decorator frame would hold the tokens as kwds.
+@sensitive_variables("access_token", "refresh_token")
 def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identity, access_token: str,
                           refresh_token: str, expires_at: datetime | None, scopes: list[str]) -> Connection:
     """Create or replace (in place) the user's OAuth connection on `integration`. Tokens go in encrypted."""
-    if account_conflict(integration=integration, user=user, account_id=identity.account_id):
-        raise Conflict(conflict_message(integration, identity.username))
-    connection = (Connection.objects.select_for_update()
-                  .filter(integration=integration, user=user).first())
-    is_new = connection is None
-    before = {} if is_new else _summary(connection)
-    if is_new:
-        connection = Connection(integration=integration, user=user, organization_id=integration.organization_id)
-    connection.method = Method.OAUTH
-    connection.provider_account_id = identity.account_id
-    connection.username = identity.username
-    connection.display_name = identity.display_name
-    connection.git_author_name = identity.git_author_name
-    connection.git_author_email = identity.git_author_email
-    connection.access_token = access_token
-    if refresh_token:
-        connection.refresh_token = refresh_token
-    connection.expires_at = expires_at
-    connection.granted_scopes = list(scopes)
-    connection.missing_scopes = missing_scopes(integration, scopes)
-    # "Verifying" until the verify task has looked at the token with the provider.
-    connection.status = Status.PENDING
-    connection.last_error = ""
-    connection.broken_notified_at = None
-    connection.save()
-    audit_record(organization=integration.organization, actor=user,
-                 action="connection.created" if is_new else "connection.reconnected", target=connection,
-                 target_label=f"{integration.spec.label} account {identity.username}",
-                 before=before, after=_summary(connection))
-    return connection
+    with transaction.atomic():
+        if account_conflict(integration=integration, user=user, account_id=identity.account_id):
+            raise Conflict(conflict_message(integration, identity.username))
+        connection = (Connection.objects.select_for_update()
+                      .filter(integration=integration, user=user).first())
+        is_new = connection is None
+        before = {} if is_new else _summary(connection)
+        if is_new:
+            connection = Connection(integration=integration, user=user, organization_id=integration.organization_id)
+        connection.method = Method.OAUTH
+        connection.provider_account_id = identity.account_id
+        connection.username = identity.username
+        connection.display_name = identity.display_name
+        connection.git_author_name = identity.git_author_name
+        connection.git_author_email = identity.git_author_email
+        connection.access_token = access_token
+        if refresh_token:
+            connection.refresh_token = refresh_token
+        connection.expires_at = expires_at
+        connection.granted_scopes = list(scopes)
+        connection.missing_scopes = missing_scopes(integration, scopes)
+        # "Verifying" until the verify task has looked at the token with the provider.
+        connection.status = Status.PENDING
+        connection.last_error = ""
+        connection.broken_notified_at = None
+        connection.save()
+        audit_record(organization=integration.organization, actor=user,
+                     action="connection.created" if is_new else "connection.reconnected", target=connection,
+                     target_label=f"{integration.spec.label} account {identity.username}",
+                     before=before, after=_summary(connection))
+        return connection
 
 
 def _needs_refresh(connection: Connection, *, force: bool, rejected_access_token: str | None) -> bool:
@@ -127,6 +130,7 @@ def connection_refresh(*, connection_id: int, force: bool = False,
     return connection
 
 
+@sensitive_variables()
 def _refresh_locked(connection: Connection) -> None:
     used_refresh_token = connection.refresh_token
     if not used_refresh_token:

@@ -5,12 +5,26 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from integrations.providers import PROVIDER_CHOICES, Provider, ProviderSpec, get_provider
 
 
 def new_oauth_key() -> str:
+    """Rows created before keys were derived (and the migration's default) keep a random one."""
     return secrets.token_hex(8)
+
+
+def oauth_key_for(*, runner_id: int, provider: str, host: str) -> str:
+    """The key in an integration's callback URL, derived on the server and never taken from the browser.
+
+    The same runner, provider and (normalized) host always give the same key, so the URL an admin copies
+    from the dialog before saving is the one that works after saving, however often the dialog is
+    reopened or the provider switched; a removed and re-added integration keeps its URL too. Keyed with
+    the secret key, so nobody can compute another org's callback path from its runner id.
+    """
+    value = f"{runner_id}\n{provider}\n{host}"
+    return salted_hmac("integrations.oauth_key", value, algorithm="sha256").hexdigest()[:16]
 
 
 class SecretState(models.TextChoices):

@@ -62,7 +62,7 @@ class ScmOAuthProvider(Provider):
 
     def redirect(self, request, process, next_url=None, data=None, **kwargs) -> HttpResponseRedirect:
         """To the provider's consent page with the integration's own scopes (request parameters cannot
-        change them), a one-time state and, where the provider supports it, PKCE S256."""
+        change them), a one-time state and, where the provider supports it (both Bitbucket flavours), PKCE S256."""
         integration = self.integration
         verifier = challenge = None
         if integration.spec.pkce:

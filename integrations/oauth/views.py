@@ -14,6 +14,7 @@ from allauth.socialaccount.providers.base import AuthError
 from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from integrations.connections.exchange import TokenRequestFailed, request_token
@@ -84,6 +85,7 @@ def _complete(request: HttpRequest, provider) -> HttpResponse:
     return complete_social_login(request, login)
 
 
+@sensitive_variables()
 def _sociallogin(request: HttpRequest, provider, state: dict):
     integration = provider.integration
     grant = oauth.authorization_code_grant(code=request.GET["code"], redirect_uri=integration.callback_url,

@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from integrations.providers.transport import provider_transport, refused_host
+
 # Explicit per-phase timeouts: a hung provider must not pin a Celery worker.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
 MAX_MESSAGE_CHARS = 300
@@ -101,6 +103,14 @@ class RateLimited(ProviderError):
 
 class ProviderUnavailable(ProviderError):
     """5xx, timeouts, refused or dropped connections, or an answer that is not what the API sends."""
+
+
+class HostRefused(ProviderUnavailable):
+    """The host resolved to an internal address, so nothing was sent (SSRF); `host` names it."""
+
+    def __init__(self, message: str, *, host: str, **kwargs: Any) -> None:
+        self.host = host
+        super().__init__(message, **kwargs)
 
 
 class BadRequest(ProviderError):
@@ -283,6 +293,7 @@ class ProviderSession:
         user_agent: str = "scm-portal",
         history_size: int = 50,
         classify: Callable[[httpx.Response], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
         self.provider = provider
@@ -292,10 +303,12 @@ class ProviderSession:
         self.last_response_headers: httpx.Headers = httpx.Headers()
         self.exchanges: deque[Exchange] = deque(maxlen=history_size)
         # follow_redirects=False: a redirect would carry the Authorization header elsewhere.
+        # The transport connects only to addresses it checked itself, on every connection (SSRF).
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
             follow_redirects=False,
+            transport=transport or provider_transport(),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
         )
 
@@ -336,9 +349,13 @@ class ProviderSession:
             # httpx exceptions hold the request (and its Authorization header): keep only the
             # class name, and raise outside the except block so neither __cause__ nor
             # __context__ lets a logger reach the request.
-            error = ProviderUnavailable(
-                f"connection failed ({type(exc).__name__})", provider=self.provider, method=method, path=path
-            )
+            refused = refused_host(exc)
+            if refused:
+                error = HostRefused(f"refused: {refused} resolves to a private, loopback or link-local address",
+                                    host=refused, provider=self.provider, method=method, path=path)
+            else:
+                error = ProviderUnavailable(f"connection failed ({type(exc).__name__})", provider=self.provider,
+                                            method=method, path=path)
         else:
             self._record(method, path, response.status_code, started)
             self.last_response_headers = response.headers

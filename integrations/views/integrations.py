@@ -7,10 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
 
 from integrations import services
 from integrations.forms import ScmIntegrationForm
-from integrations.models.integration import callback_url_for, new_oauth_key
+from integrations.hosts import host_for_callback
+from integrations.models.integration import callback_url_for, oauth_key_for
 from integrations.providers import PROVIDERS
 from integrations.selectors import integration_get
 from integrations.submit import integration_submit
@@ -41,6 +44,15 @@ def _done(request, org, runner):
     return redirect(url)
 
 
+def preview_callback_url(runner, provider_id: str, raw_host: str) -> str:
+    """The callback URL a new integration will have once saved; "" while its host is not known yet."""
+    provider = PROVIDERS.get(provider_id)
+    host = host_for_callback(provider, raw_host) if provider else None
+    if host is None:
+        return ""
+    return callback_url_for(oauth_key_for(runner_id=runner.pk, provider=provider.spec.id, host=host))
+
+
 def _warn(request, submitted) -> None:
     # Saved, but the host said something the admin should act on (Base URL unset, instance down).
     if submitted.host_check.warning:
@@ -48,7 +60,10 @@ def _warn(request, submitted) -> None:
 
 
 def _context(request, org, membership, runner, form, integration=None) -> dict:
-    oauth_key = integration.oauth_key if integration else (form["oauth_key"].value() or new_oauth_key())
+    if integration is not None:
+        callback_url = integration.callback_url
+    else:
+        callback_url = preview_callback_url(runner, form.spec.id if form.spec else "", form["host"].value() or "")
     return {
         "org": org,
         "membership": membership,
@@ -57,11 +72,11 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
         "integration": integration,
         "spec": form.spec,
         "providers": [p.spec for p in PROVIDERS.values()],
-        "oauth_key": oauth_key,
-        "callback_url": callback_url_for(oauth_key),
+        "callback_url": callback_url,
     }
 
 
+@sensitive_post_parameters("client_secret")
 @login_required
 def integration_add(request, org_slug: str, runner_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
@@ -79,12 +94,23 @@ def integration_add(request, org_slug: str, runner_id: int):
                 return _done(request, org, runner)
     else:
         provider = request.GET.get("provider", "")
-        form = ScmIntegrationForm(runner=runner, initial={"provider": provider, "oauth_key": new_oauth_key()})
+        form = ScmIntegrationForm(runner=runner, initial={"provider": provider})
         if provider not in PROVIDERS:
             return _render(request, {**_context(request, org, membership, runner, form), "choose_provider": True})
     return _render(request, _context(request, org, membership, runner, form))
 
 
+@login_required
+@require_GET
+def integration_callback_url(request, org_slug: str, runner_id: int):
+    """The dialog's callback URL for the provider and host typed so far (refreshed as the host changes)."""
+    org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    runner = runner_for_org(org, runner_id)
+    callback_url = preview_callback_url(runner, request.GET.get("provider", ""), request.GET.get("host", ""))
+    return render(request, "integrations/_callback_url.html", {"callback_url": callback_url})
+
+
+@sensitive_post_parameters("client_secret")
 @login_required
 def integration_edit(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)

@@ -11,8 +11,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["slug", "name", "is_personal", "created_at", "role"]
-        read_only_fields = ["slug", "is_personal", "created_at", "role"]
+        fields = ["slug", "name", "is_personal", "require_mfa", "created_at", "role"]
+        read_only_fields = ["slug", "is_personal", "require_mfa", "created_at", "role"]
 
     def get_role(self, org: Organization) -> str | None:
         return getattr(org, "my_role", None)
@@ -29,8 +29,21 @@ class OrganizationCreateSerializer(serializers.Serializer):
         return value
 
 
+class OptionalBooleanField(serializers.BooleanField):
+    """Absent means absent, in form bodies too (DRF reads a missing box of an HTML form as false)."""
+
+    default_empty_html = serializers.empty
+
+
 class OrganizationUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100, required=False)
+    require_mfa = OptionalBooleanField(
+        required=False, help_text="Owners only: owners and admins must use two-factor authentication.")
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError({"name": ["Send a new name, require_mfa, or both."]})
+        return attrs
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -54,5 +67,5 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -48,10 +49,17 @@ class OrganizationDetailView(GenericAPIView):
 
     @extend_schema(request=s.OrganizationUpdateSerializer, responses=s.OrganizationSerializer)
     def patch(self, request, org_slug: str):
-        org = self._org(Role.ADMIN)
+        org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
         data = s.OrganizationUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.organization_update(org=org, actor=request.user, name=data.validated_data["name"])
+        with transaction.atomic():
+            if "name" in data.validated_data:
+                services.organization_update(org=org, actor=request.user, name=data.validated_data["name"])
+            if "require_mfa" in data.validated_data:
+                org = services.organization_set_require_mfa(org=org, actor_membership=membership,
+                                                            required=data.validated_data["require_mfa"])
+        org.refresh_from_db()
+        org.my_role = membership.role
         return Response(s.OrganizationSerializer(org).data)
 
     @extend_schema(responses={204: None})

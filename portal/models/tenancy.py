@@ -38,6 +38,8 @@ class Organization(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator, validate_not_reserved])
     is_personal = models.BooleanField(default=False)
+    # Set by an owner: owners and admins must sign in with a second factor (portal.mfa).
+    require_mfa = models.BooleanField("Require two-factor authentication for owners and admins", default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,7 +10,7 @@ from portal import services
 from portal.errors import ApplicationError
 from portal.forms import OrganizationCreateForm, OrganizationDeleteForm, OrganizationRenameForm
 from portal.models import Role
-from portal.selectors import audit_events_for, org_for_user, organizations_for_user
+from portal.selectors import admins_without_mfa, audit_events_for, org_for_user, organizations_for_user
 from portal.views.helpers import paginate, report
 
 
@@ -53,7 +54,25 @@ def org_settings(request, org_slug: str):
         else:
             messages.success(request, "Saved.")
             return redirect("org_settings", org_slug=org.slug)
-    return render(request, "portal/org_settings.html", {"org": org, "membership": membership, "form": form})
+    context = {"org": org, "membership": membership, "form": form}
+    if membership.has_role(Role.OWNER):
+        context["without_mfa"] = admins_without_mfa(org)
+    return render(request, "portal/org_settings.html", context)
+
+
+@login_required
+@require_POST
+def org_require_mfa(request, org_slug: str):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.OWNER)
+    required = request.POST.get("require_mfa") == "on"
+    try:
+        services.organization_set_require_mfa(org=org, actor_membership=membership, required=required)
+    except ApplicationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, "Owners and admins must now use two-factor authentication." if required
+                         else "Two-factor authentication is no longer required.")
+    return redirect("org_settings", org_slug=org.slug)
 
 
 @login_required
@@ -79,5 +98,7 @@ def org_activity(request, org_slug: str):
 @require_POST
 def org_switch(request):
     slug = request.POST.get("org", "")
+    if "\x00" in slug:  # PostgreSQL refuses NUL in a query parameter; no slug has one anyway
+        raise Http404("No such organization.")
     org, _ = org_for_user(request.user, slug)
     return redirect("org_dashboard", org_slug=org.slug)

@@ -43,3 +43,25 @@ def sign_in(page, email: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator("header .who")).to_have_text(email)
+
+
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+    (e) => window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline")));
+"""
+
+
+@pytest.fixture
+def watched(browser_context):
+    """A page that records every Content-Security-Policy violation, in the page and on the console;
+    `csp_violations(page)` reads them."""
+    browser_context.add_init_script(RECORD_CSP_VIOLATIONS)
+    page = browser_context.new_page()
+    page.console_violations = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.console_violations.append(msg.text))
+    return page
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []") + page.console_violations

@@ -119,3 +119,24 @@ def test_unsupported_grant_type(seeded: SeededEmulator, consumer: dict):
     response = _token(seeded, grant_type="password", username="a", password="b")
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
+
+
+def _pkce_code(seeded: SeededEmulator, challenge: str, method: str = "S256") -> str:
+    page, request_id = open_consent(f"{seeded.cloud}/site/oauth2/authorize", {
+        "client_id": "portal-key", "response_type": "code", "state": "s", "code_challenge": challenge,
+        "code_challenge_method": method})
+    return decide(seeded.cloud + form_action(page), request_id, "grant", "bob-bb")["code"][0]
+
+
+def test_a_code_issued_for_a_pkce_challenge_needs_its_verifier(seeded: SeededEmulator, consumer: dict):
+    import base64
+    import hashlib
+
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    missing = _token(seeded, grant_type="authorization_code", code=_pkce_code(seeded, challenge))
+    assert missing.status_code == 400 and missing.json()["error_description"] == "code_verifier is required"
+    wrong = _token(seeded, grant_type="authorization_code", code=_pkce_code(seeded, challenge), code_verifier="w" * 50)
+    assert wrong.status_code == 400 and "does not match" in wrong.json()["error_description"]
+    right = _token(seeded, grant_type="authorization_code", code=_pkce_code(seeded, challenge), code_verifier=verifier)
+    assert right.status_code == 200, right.text

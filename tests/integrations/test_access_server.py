@@ -123,12 +123,9 @@ def test_the_api_names_the_host_when_it_is_down(world, reg, emulator, api_client
     assert "unreachable right now: it answered HTTP 502" in error["message"]
 
 
-def test_the_admin_inline_shows_the_host_refusal_on_its_row(world, reg, emulator, client_for):
-    from portal.models import User
-
-    operator = User.objects.create_superuser(email="ops@portal.example", password="x-pass-12345")
+def test_the_admin_inline_shows_the_host_refusal_on_its_row(world, reg, emulator, client_for, mfa_staff):
     emulator.control("POST", "/server/settings", {"version": "7.10.0"})
-    response = admin_post(client_for(operator), reg.runner,
+    response = admin_post(client_for(mfa_staff), reg.runner,
                           {"provider": "bitbucket-server", "host": emulator.server_url, "pat_enabled": True})
     assert response.status_code == 200  # re-rendered with the error, not a 500 and not saved
     (formset,) = [f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "integrations"]

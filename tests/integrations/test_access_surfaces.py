@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from integrations.models import ScmIntegration
-from portal.models import User
+from tests.factories import staff_with_mfa
 from tests.integrations.access_helpers import admin_post, api_post, dialog_post
 from tests.runners.conftest import register_runner
 
@@ -38,7 +38,7 @@ def reg(world):
 
 @pytest.fixture
 def operator(db):
-    return User.objects.create_superuser(email="ops@portal.example", password="x-pass-12345")
+    return staff_with_mfa()  # staff must have a second factor
 
 
 def _api_error_fields(response) -> set[str]:

@@ -31,7 +31,7 @@ def test_cloud_connect_writes_an_encrypted_connection_with_the_git_author(oauth_
     assert query["redirect_uri"] == [cloud.callback_url]
     assert set(query["scope"][0].split()) == {"account", "email", "repository", "repository:write", "pullrequest",
                                               "issue"}
-    assert "code_challenge" not in query  # Cloud: no PKCE
+    assert query["code_challenge_method"] == ["S256"]  # Cloud binds the code to this browser too (F11)
 
     response = client.get(callback_path(consent(authorize)), follow=True)
 

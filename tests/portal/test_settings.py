@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 from portal.settings import DEMO_ENCRYPTION_KEY, DEMO_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "s" * 24 + "-a-real-production-secret-key"
+GOOD_SECRET = "s" * 24 + "-a-real-production-secret-key-of-50-chars"
 PROBE = (
     "import json, django; django.setup(); from django.conf import settings; "
     "print(json.dumps({'secret': settings.SECRET_KEY, 'keys': settings.PORTAL_ENCRYPTION_KEYS, "
@@ -42,7 +42,8 @@ def start(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
 
 def production(**overrides: str) -> dict[str, str]:
     env = {"PORTAL_ENV": "production", "SECRET_KEY": GOOD_SECRET,
-           "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "ALLOWED_HOSTS": "portal.example"}
+           "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "ALLOWED_HOSTS": "portal.example",
+           "CACHE_URL": "redis://127.0.0.1:6379/14"}
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None and v != "<unset>"}
 

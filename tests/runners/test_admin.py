@@ -8,7 +8,7 @@ from django.urls import reverse
 from portal.models import AuditEvent
 from runners import services
 from runners.models import RunnerJob
-from tests.factories import UserFactory
+from tests.factories import staff_with_mfa
 from tests.runners.conftest import create_runner, register_runner
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client_for):
-    return client_for(UserFactory(email="op@example.test", is_staff=True, is_superuser=True))
+    return client_for(staff_with_mfa("op@example.test"))  # staff must have a second factor
 
 
 def test_changelist_filters_by_status(world, staff_client):

@@ -45,3 +45,11 @@ def test_huge_wait_is_capped(registered, settings):
 def test_negative_wait_means_no_wait(registered):
     with must_return_within(5):
         assert registered.agent_client().get("/api/runner/v1/jobs/next?wait=-5").status_code == 204
+
+
+@pytest.mark.parametrize("wait", ["", "true", " "])
+def test_an_empty_or_boolean_wait_is_refused(registered, wait):
+    """F12: `wait=` and `wait=true` were accepted as "no wait"."""
+    response = registered.agent_client().get(f"/api/runner/v1/jobs/next?wait={wait}")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"wait": ["Enter a finite number."]}

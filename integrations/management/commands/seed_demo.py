@@ -40,5 +40,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for email, *_rest, slug, role in DEMO_USERS:
             self.stdout.write(f"  {email:<22} {role:<6} of {slug}")
-        self.stdout.write(f"  {OPERATOR_EMAIL:<22} operator (Django admin)")
+        self.stdout.write(f"  {OPERATOR_EMAIL:<22} operator (Django admin), with a two-factor code from "
+                          "`.venv/bin/python manage.py demo_totp`")
         self.stdout.write(f"  password for all: {DEMO_PASSWORD}")

@@ -31,6 +31,8 @@ SPEC = ProviderSpec(
     authorize_path="/site/oauth2/authorize",
     token_path="/site/oauth2/access_token",
     client_auth="basic",
+    # A code leaked from one browser must be useless in another's flow (Bitbucket Cloud supports PKCE).
+    pkce=True,
 )
 
 # A broader Bitbucket Cloud scope includes the narrower ones, so "repository:write" satisfies "repository".

@@ -3,23 +3,37 @@ its base URL is set right. Read without credentials, with the caller's timeout."
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from integrations.providers.bitbucket_server.client import BitbucketServerClient, parse_version
 from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION
-from integrations.providers.http import ProviderError
+from integrations.providers.http import HostRefused, ProviderError
 from integrations.providers.protocol import HostReport, HostUnreachable
 
 # Anonymous reads that carry links when the instance has anything public to show.
 _LINKED_PATHS = ("/rest/api/1.0/repos", "/rest/api/1.0/projects")
 
+# What Bitbucket reports (`8.19.1`, `9.4.0-rc1`), within the column that keeps it. Anything else is not
+# shown or stored: it is the host's own text, and longer than the column it was a 500.
+_VERSION = re.compile(r"^\d{1,4}(\.\d{1,6}){0,3}([-+.][0-9A-Za-z.-]{1,16})?$")
+MAX_VERSION_CHARS = 32
+
 
 def probe(host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostReport:
-    """Raises HostUnreachable when the host cannot be read as a Bitbucket."""
+    """Raises HostUnreachable when the host cannot be read as a Bitbucket. A host that resolves to an
+    internal address is refused outright (it is not down; the portal must not connect to it)."""
     try:
         with BitbucketServerClient(host, timeout=timeout) as client:
             version = str(client.application_properties().get("version", ""))
+            if len(version) > MAX_VERSION_CHARS or not _VERSION.match(version):
+                raise HostUnreachable(f"{host} does not report a Bitbucket version the portal understands; is "
+                                      "this a Bitbucket Server URL (with its context path)?")
             warning = _base_url_warning(client, host)
+    except HostRefused as exc:
+        return HostReport(refusals={"host": f"{exc.host} resolves to a private, loopback or link-local address. "
+                                            "(Operators can allow internal hosts with SCM_ALLOW_PRIVATE_HOSTS.)"})
     except ProviderError as exc:
         raise HostUnreachable(f"{host} is unreachable right now: {_why(exc)}, so the portal could not read "
                               "its Bitbucket version.") from None
@@ -29,7 +43,8 @@ def probe(host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostRepo
 
 
 def _why(exc: ProviderError) -> str:
-    """The failure in plain words; never the instance's own error text (it is a foreign page)."""
+    """The failure in plain words; never the instance's own error text: it may not be Bitbucket at all,
+    and its body (an internal page, a token) must not reach the admin's screen (SSRF)."""
     if exc.status is None:
         return "it did not answer in time" if "timed out" in exc.detail else "the connection failed"
     if exc.status == 200:
