@@ -96,6 +96,8 @@ def register(router: Router) -> None:
     router.add("POST", "/cloud/tokens/expire", control_cloud.expire_token)
     router.add("POST", "/cloud/settings", control_cloud.update_settings)
     router.add("POST", "/cloud/events", control_cloud.trigger_event, locked=False)
+    router.add("GET", "/cloud/hooks", control_cloud.list_hooks)
+    router.add("DELETE", "/cloud/hooks", control_cloud.delete_hooks)
 
     router.add("POST", "/server/settings", control_server.update_settings)
     router.add("POST", "/server/users", control_server.create_user)
@@ -106,3 +108,5 @@ def register(router: Router) -> None:
     router.add("POST", "/server/tokens/revoke", control_server.revoke_token)
     router.add("POST", "/server/tokens/expire", control_server.expire_token)
     router.add("POST", "/server/events", control_server.trigger_event, locked=False)
+    router.add("GET", "/server/hooks", control_server.list_hooks)
+    router.add("DELETE", "/server/hooks", control_server.delete_hooks)

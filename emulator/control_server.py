@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from emulator.control_common import (
     bad_request,
@@ -191,3 +191,36 @@ def expire_token(app: Emulator, request: Request) -> Response:
 
 def trigger_event(app: Emulator, request: Request) -> Response:
     return ok(events.trigger(app, body_of(request)))
+
+
+def _repository_arg(app: Emulator, request: Request) -> ServerRepository:
+    key, _, slug = (request.arg("repository") or "").partition("/")
+    repo = app.state.server_repo(key, slug)
+    if repo is None:
+        raise bad_request(f"Unknown repository {request.arg('repository')!r} (use ?repository=KEY/slug or ~user/slug)")
+    return repo
+
+
+def _hook_summary(hook) -> dict[str, Any]:
+    return {"id": hook.id, "name": hook.name, "url": hook.url, "events": list(hook.events), "active": hook.active,
+            "secret_set": bool(hook.secret)}
+
+
+def list_hooks(app: Emulator, request: Request) -> Response:
+    """What a repository admin sees in Repository settings → Webhooks (no secret values)."""
+    repo = _repository_arg(app, request)
+    return ok([_hook_summary(hook) for _, hook in sorted(repo.webhooks.items())])
+
+
+def delete_hooks(app: Emulator, request: Request) -> Response:
+    """Delete one webhook (`id`) or every webhook of a repository, as an admin would in the web UI."""
+    repo = _repository_arg(app, request)
+    wanted = request.arg("id")
+    if wanted:
+        if not wanted.isdigit() or int(wanted) not in repo.webhooks:
+            raise bad_request(f"Unknown webhook {wanted}")
+        del repo.webhooks[int(wanted)]
+        return ok({"deleted": 1})
+    count = len(repo.webhooks)
+    repo.webhooks.clear()
+    return ok({"deleted": count})

@@ -1,0 +1,45 @@
+"""Reads of projects and deliveries, always within one org (another org's project is a 404)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from integrations.connections.selectors import OAUTH_PROVIDERS
+from integrations.models import Connection
+from integrations.projects.models import Project, WebhookDelivery
+from portal.models import Organization
+
+# The list and the log never load delivery bodies (up to 1 MiB each).
+LOG_FIELDS = ("id", "project_id", "delivery_id", "event_key", "kind", "summary", "signature_ok", "status",
+              "received_at", "processed_at", "processing_ms", "attempts", "runs", "result", "error",
+              "redelivered_at")
+
+
+def projects_of_org(org: Organization) -> QuerySet[Project]:
+    return (Project.objects.filter(organization=org)
+            .select_related("runner", "integration", "connection__user").order_by("name", "repository", "pk"))
+
+
+def project_in_org(org: Organization, project_id: int) -> Project:
+    return get_object_or_404(
+        Project.objects.select_related("runner", "integration", "connection__user", "organization", "created_by"),
+        pk=project_id, organization=org)
+
+
+def deliveries_of_project(project: Project) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(project=project).only(*LOG_FIELDS).order_by("-received_at", "-id")
+
+
+def delivery_in_project(project: Project, delivery_id: int) -> WebhookDelivery:
+    return get_object_or_404(WebhookDelivery.objects.select_related("project"), pk=delivery_id, project=project)
+
+
+def connections_for_projects(org: Organization, user) -> QuerySet[Connection]:
+    """The user's own Bitbucket connections in this org: what the repository picker can browse."""
+    return (Connection.objects.filter(organization=org, user=user, integration__provider__in=OAUTH_PROVIDERS)
+            .select_related("integration__runner").order_by("integration__runner__name", "integration__provider"))
+
+
+def connection_for_projects(org: Organization, user, connection_id: int) -> Connection | None:
+    return connections_for_projects(org, user).filter(pk=connection_id).first()
