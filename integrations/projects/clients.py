@@ -6,6 +6,7 @@ function to point at it.
 
 from __future__ import annotations
 
+import httpx
 from django.conf import settings
 
 from integrations.models import Connection
@@ -31,9 +32,10 @@ def client_for_connection(connection: Connection) -> Client:
     """A client for the connection's provider and host, authenticated as the connection's user."""
     integration = connection.integration
     credential = credential_for(connection)
+    timeout = httpx.Timeout(settings.SCM_HTTP_TIMEOUT, connect=min(5.0, settings.SCM_HTTP_TIMEOUT))
     if integration.provider == "bitbucket-cloud":
         return BitbucketCloudClient(api_url=settings.BITBUCKET_CLOUD_API_URL,
-                                    web_url=settings.BITBUCKET_CLOUD_WEB_URL, credential=credential)
+                                    web_url=settings.BITBUCKET_CLOUD_WEB_URL, credential=credential, timeout=timeout)
     if integration.provider == "bitbucket-server":
-        return BitbucketServerClient(integration.host, credential=credential)
+        return BitbucketServerClient(integration.host, credential=credential, timeout=timeout)
     raise ValueError(f"Projects are not supported for {integration.provider}")

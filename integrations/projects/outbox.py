@@ -18,12 +18,14 @@ import logging
 import threading
 import time
 
+from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 logger = logging.getLogger(__name__)
 
 BREAKER_SECONDS = 2.0
-BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuOperationalError, ConnectionError, OSError, TimeoutError)
+BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuOperationalError, LimitExceeded, ConnectionError, OSError,
+                                                  TimeoutError)
 try:  # redis-py's errors do not all derive from the builtin ones
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -34,6 +36,12 @@ except ImportError:  # pragma: no cover - redis is in the lock file
 
 _lock = threading.Lock()
 _open_until = 0.0
+# Publishers for the webhook receiver: their own connection pool, one attempt per publish, a short connect
+# timeout. Celery's defaults (retry the connection for up to 4 s, redis-py's own retries) suit workers,
+# not a web request with a provider waiting on the other end.
+CONNECT_TIMEOUT = 1.0
+POOL_LIMIT = 32
+_pools: dict[str, object] = {}
 
 
 def broker_available() -> bool:
@@ -53,6 +61,34 @@ def reset_breaker() -> None:
         _open_until = 0.0
 
 
+def _pool(app):
+    url = app.conf.broker_write_url
+    with _lock:
+        pool = _pools.get(url)
+        if pool is None:
+            options = {**(app.conf.broker_transport_options or {}), "max_retries": 0,
+                       "socket_connect_timeout": CONNECT_TIMEOUT}
+            connection = app.connection_for_write(connect_timeout=CONNECT_TIMEOUT, transport_options=options)
+            pool = _pools[url] = connection.Pool(limit=POOL_LIMIT)
+    return pool
+
+
+def publish_once(task, args: tuple) -> None:
+    """Publish one task message with a single, bounded attempt; raise a broker error if it fails."""
+    app = task.app
+    if app.conf.task_always_eager:
+        task.apply_async(args)  # the demo: runs in-process, no broker involved
+        return
+    connection = _pool(app).acquire(block=True, timeout=CONNECT_TIMEOUT)
+    try:
+        task.apply_async(args, connection=connection, retry=False)
+    except BaseException:
+        connection.collect()  # a broken transport must not go back to the pool as if healthy
+        raise
+    finally:
+        connection.release()
+
+
 def enqueue_delivery(delivery_pk: int) -> bool:
     """Publish the processing task for one delivery; False when the broker cannot take it now."""
     from integrations.projects.tasks import delivery_process_task
@@ -60,7 +96,7 @@ def enqueue_delivery(delivery_pk: int) -> bool:
     if not broker_available():
         return False
     try:
-        delivery_process_task.apply_async((delivery_pk,), retry=False)
+        publish_once(delivery_process_task, (delivery_pk,))
     except BROKER_ERRORS as exc:
         _trip()
         logger.warning("Broker unavailable, delivery %s waits for the relay: %s", delivery_pk, type(exc).__name__)

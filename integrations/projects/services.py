@@ -75,7 +75,7 @@ def repository_resolve(*, connection: Connection, repository: str) -> ResolvedRe
 def _queue(task, *args) -> bool:
     """Publish after commit; a broker that is down must not fail the request (the sweep catches up)."""
     try:
-        task.delay(*args)
+        outbox.publish_once(task, args)
     except outbox.BROKER_ERRORS as exc:
         logger.warning("Broker unavailable, %s%s waits for the sweep: %s", task.name, args, type(exc).__name__)
         return False

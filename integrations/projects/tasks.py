@@ -30,6 +30,12 @@ SWEEP_TASKS_PER_HOST = 4
 INSTALL_GRACE = timedelta(minutes=10)
 
 
+def _final(task, max_retries: int) -> bool:
+    """The last attempt: retries are spent, or the task runs eagerly (the demo), where a retry would
+    re-run at once and raise out of the web request; the sweep and the relay try again later instead."""
+    return task.request.retries >= max_retries or bool(task.request.is_eager)
+
+
 def _backoff(retries: int, retry_after: int | None = None) -> int:
     """429 Retry-After wins; otherwise exponential from 15 s, capped at 10 minutes, with jitter."""
     if retry_after is not None:
@@ -40,7 +46,7 @@ def _backoff(retries: int, retry_after: int | None = None) -> int:
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)
 def webhook_install_task(self, project_id: int, actor_id: int | None = None) -> None:
-    final = self.request.retries >= INSTALL_MAX_RETRIES
+    final = _final(self, INSTALL_MAX_RETRIES)
     try:
         webhook_sync.webhook_install(project_id=project_id, actor=_user(actor_id), final_attempt=final)
     except Project.DoesNotExist:
@@ -66,6 +72,9 @@ def webhook_remove_task(self, connection_id: int | None, repository: str, receiv
     try:
         webhook_sync.webhook_remove(connection_id=connection_id, repository=repository, receiver_url=receiver_url)
     except webhook_sync.WebhookTransientError as exc:
+        if _final(self, INSTALL_MAX_RETRIES):
+            logger.warning("Gave up removing the webhook of %s: %s", repository, exc)
+            return
         raise self.retry(countdown=_backoff(self.request.retries, exc.retry_after),
                          max_retries=INSTALL_MAX_RETRIES) from None
     except webhook_sync.WebhookFailed as exc:
@@ -128,7 +137,7 @@ def delivery_process_task(self, delivery_pk: int) -> None:
     except WebhookDelivery.DoesNotExist:
         pass  # the project (and its deliveries) was deleted meanwhile
     except Exception as exc:
-        final = self.request.retries >= PROCESS_MAX_RETRIES
+        final = _final(self, PROCESS_MAX_RETRIES)
         logger.exception("Processing delivery %s failed", delivery_pk)
         deliveries.delivery_release(delivery_pk=delivery_pk, error=f"{type(exc).__name__}: {exc}", final=final)
         if not final:
