@@ -116,18 +116,23 @@ def projects_due_for_check(*, now=None) -> dict[str, list[int]]:
     return by_host
 
 
+def sweep_plan(by_host: dict[str, list[int]]) -> list[list[int]]:
+    """Chunk tasks for a sweep: per host at most SWEEP_TASKS_PER_HOST lanes (its concurrency cap), each a
+    round-robin share of that host's projects, one lane per SWEEP_CHUNK projects below the cap."""
+    plan = []
+    for ids in by_host.values():
+        lanes = min(SWEEP_TASKS_PER_HOST, max(1, -(-len(ids) // SWEEP_CHUNK)))
+        plan += [ids[lane::lanes] for lane in range(lanes)]
+    return [lane for lane in plan if lane]
+
+
 @shared_task(ignore_result=True)
 def webhooks_sweep() -> int:
     """Beat: check every due project's hook, in chunks, at most SWEEP_TASKS_PER_HOST at once per host."""
-    queued = 0
-    for ids in projects_due_for_check().values():
-        lanes = min(SWEEP_TASKS_PER_HOST, max(1, -(-len(ids) // SWEEP_CHUNK)))
-        for lane in range(lanes):
-            # Round-robin into lanes: each lane is one task working through its share in order.
-            share = ids[lane::lanes]
-            webhook_check_chunk_task.delay(share)
-            queued += 1
-    return queued
+    plan = sweep_plan(projects_due_for_check())
+    for share in plan:
+        webhook_check_chunk_task.delay(share)
+    return len(plan)
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, soft_time_limit=60, time_limit=90)
