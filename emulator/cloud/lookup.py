@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def visible_repo(app: Emulator, identity: CloudIdentity | None, workspace: str, repo_slug: str,
                  minimum: int = 1) -> CloudRepository:
     state = app.state
+    workspace = workspace.lower()  # Bitbucket matches workspace and repository slugs case-insensitively
     if workspace not in state.workspaces:
         raise not_found(f"Workspace {workspace}")
     repo = state.cloud_repos.get(f"{workspace}/{repo_slug.lower()}")
