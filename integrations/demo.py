@@ -47,14 +47,15 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
     and the matching OAuth consumer / application link registered in the emulator."""
     runner = Runner.objects.get(organization__slug="acme", name=RUNNER_NAME)
     alice = User.objects.get(email="alice@acme.example")
+    # The optional webhook scopes are ticked: alice creates projects, whose hooks need them.
     wanted = [
-        ("bitbucket-cloud", "", CLOUD_KEY, CLOUD_SECRET),
-        ("bitbucket-server", server_url(emulator_url), SERVER_CLIENT_ID, SERVER_SECRET),
+        ("bitbucket-cloud", "", CLOUD_KEY, CLOUD_SECRET, ["webhook"]),
+        ("bitbucket-server", server_url(emulator_url), SERVER_CLIENT_ID, SERVER_SECRET, ["REPO_ADMIN"]),
     ]
     done = []
-    for provider, host, client_id, secret in wanted:
+    for provider, host, client_id, secret, optional in wanted:
         existing = ScmIntegration.objects.filter(runner=runner, provider=provider).first()
-        if existing is not None and existing.secret_state == "set":
+        if existing is not None and existing.secret_state == "set" and set(optional) <= set(existing.optional_scopes):
             done.append(existing)
             continue
         data = {
@@ -64,6 +65,7 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
             "pat_enabled": True,
             "client_id": client_id,
             "client_secret": secret,
+            "optional_scopes": optional,
         }
         form = ScmIntegrationForm(data, instance=existing, runner=runner)
         done.append(integration_save(form=form, actor=alice))

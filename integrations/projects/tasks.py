@@ -96,6 +96,9 @@ def webhook_check_chunk_task(project_ids: list[int]) -> int:
             logger.info("Host of project %s is not answering; the rest of this chunk waits for the next sweep",
                         project_id)
             break
+        except Exception:  # one project's bug must not stop the others' checks
+            logger.exception("Checking the webhook of project %s failed", project_id)
+            continue
         checked += 1
     return checked
 

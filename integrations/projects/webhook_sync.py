@@ -117,6 +117,9 @@ def _fresh_token(connection: Connection, *, rejected: str | None = None) -> Conn
         raise WebhookTransientError(f"Could not refresh the connection's token now: {exc.message}") from None
     except ConnectionBroken as exc:
         raise WebhookFailed(f"The connection's token could not be refreshed: {exc.message}") from None
+    except Exception as exc:  # the refresh path crosses the runner channel: never let it crash a sweep
+        logger.exception("Refreshing connection %s failed", connection.pk)
+        raise WebhookTransientError(f"Could not refresh the connection's token now ({type(exc).__name__}).") from None
 
 
 class HookMissing(Exception):

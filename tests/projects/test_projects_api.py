@@ -50,7 +50,7 @@ def test_create_returns_the_project_with_its_webhook(projects_world, api_client_
     ({"connection": 1, "repository": "acme/webapp", "prebuilds": "yes"}, "prebuilds", "Must be true or false."),
     ({"repository": "acme/webapp"}, "connection", "This field is required."),
     ({"connection": "CLOUD", "repository": "acme"}, "repository", "Enter the repository as workspace/slug."),
-    ({"connection": "CLOUD", "repository": "../../etc/passwd"}, "repository", "Enter the repository as workspace/slug."),
+    ({"connection": "CLOUD", "repository": "../../etc/passwd"}, "repository", "Enter the repository as"),
     ({"connection": "SERVER", "repository": "acme/webapp/extra"}, "repository", "Enter the repository as"),
     ({"connection": "CLOUD", "repository": "acme/nope"}, "repository", "acme/nope does not exist"),
     ({"connection": 999999, "repository": "acme/webapp"}, "connection", "Choose one of your own Bitbucket"),

@@ -24,9 +24,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         while True:
-            self._sweep(everything=options["all"] or bool(options["every"]))
             if not options["every"]:
+                self._sweep(everything=options["all"])
                 return
+            try:
+                self._sweep(everything=True)
+            except Exception as exc:  # a loop that dies quietly heals nothing: report and go on
+                self.stderr.write(f"sweep failed: {type(exc).__name__}: {exc}")
             time.sleep(max(1.0, options["every"]))
 
     def _sweep(self, *, everything: bool) -> None:
