@@ -128,12 +128,14 @@ def main() -> None:
     spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
     access = manage("seed_demo", "--access", EMULATOR, capture=True)
     spawn("manage.py", "webhooks_sweep", "--every", SWEEP_SECONDS, log="sweep.log")
+    # The outbox relay hands received webhook deliveries on; with eager Celery it also processes them.
+    spawn("manage.py", "webhooks_relay", log="relay.log")
     print(
         f"""
 SCM portal demo is running: {PORTAL}
   Bitbucket emulator:  {EMULATOR}  (Cloud at /, Server at /bbs/bitbucket)
   runner agent:        acme-aws (state in .demo/agent, log in .demo/agent.log)
-  webhook sweep:       every {SWEEP_SECONDS}s (log in .demo/sweep.log)
+  webhook sweep:       every {SWEEP_SECONDS}s (log in .demo/sweep.log); delivery relay: .demo/relay.log
 {access.rstrip()}
 Sign in with:
 {tenancy.split("Demo data ready.", 1)[-1].rstrip()}

@@ -1,4 +1,6 @@
-"""Webhook deliveries: record (the receiver), process once (Celery), relay (beat), redeliver (admins).
+"""Processing webhook deliveries exactly once (Celery), and running one again on request (Redeliver).
+
+Recording is `receiving.py`, handing rows to Celery is `relay.py`.
 
 Exactly-once processing: a worker first claims the row with a conditional UPDATE
 (`received` -> `processing`, or a `processing` claim older than WEBHOOK_STALE_CLAIM_SECONDS, left by a
@@ -9,78 +11,21 @@ duplicate message, a redelivery or a stale re-claim never applies a delivery twi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.projects import outbox
 from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery
-from integrations.webhooks.events import PULL_REQUEST, PUSH, WebhookEvent
+from integrations.projects.relay import stale_claim_after
+from integrations.webhooks.events import PULL_REQUEST, PUSH
 from portal.audit import audit_record
 
 logger = logging.getLogger(__name__)
-
-RELAY_BATCH = 500
-# Headers worth keeping beside the body (never Authorization or the signature itself).
-KEPT_HEADERS = ("X-Event-Key", "X-Request-UUID", "X-Request-Id", "X-Hook-UUID", "X-Attempt-Number", "User-Agent",
-                "Content-Type")
-
-
-def stale_claim_after() -> timedelta:
-    return timedelta(seconds=settings.WEBHOOK_STALE_CLAIM_SECONDS)
-
-
-def requeue_after() -> timedelta:
-    return timedelta(seconds=settings.WEBHOOK_REQUEUE_AFTER_SECONDS)
-
-
-# --- receiving ----------------------------------------------------------------------------------
-
-
-def delivery_record(*, project: Project, delivery_id: str, event: WebhookEvent, body: bytes,
-                    headers: dict[str, str]) -> WebhookDelivery | None:
-    """Store a verified delivery and, once committed, hand it to a worker. None for a redelivery.
-
-    Ping and ignored events are stored already done; handled ones wait for a worker.
-    """
-    now = timezone.now()
-    handled = event.handled
-    delivery = WebhookDelivery(
-        organization_id=project.organization_id, project=project, delivery_id=delivery_id,
-        event_key=event.event_key, kind=event.kind, summary=event.summary()[:500], event=event.as_json(),
-        signature_ok=True, headers=headers, body=body.decode("utf-8"),
-        body_sha256=hashlib.sha256(body).hexdigest(), received_at=now,
-        status=DeliveryStatus.RECEIVED if handled else DeliveryStatus.IGNORED,
-        # Optimistic outbox mark: cleared below if the publish fails.
-        enqueued_at=now if handled and outbox.broker_available() else None,
-        processed_at=None if handled else now,
-        result="" if handled else ("Ping received" if event.kind == "ping" else "Nothing to do for this event"),
-    )
-    try:
-        with transaction.atomic():
-            delivery.save(force_insert=True)
-    except IntegrityError:
-        return None  # the provider's retry of a delivery we already hold: it changes nothing
-    if handled:
-        transaction.on_commit(lambda: _publish(delivery))
-    return delivery
-
-
-def _publish(delivery: WebhookDelivery) -> None:
-    if delivery.enqueued_at is None or not outbox.enqueue_delivery(delivery.pk):
-        WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.RECEIVED).update(enqueued_at=None)
-
-
-def project_count_refused(*, project_id: int) -> None:
-    """A delivery with a missing or wrong signature: count it, store nothing else."""
-    Project.objects.filter(pk=project_id).update(refused_deliveries=F("refused_deliveries") + 1,
-                                                 last_refused_at=timezone.now())
 
 
 # --- processing ---------------------------------------------------------------------------------
@@ -143,33 +88,6 @@ def delivery_release(*, delivery_pk: int, error: str, final: bool) -> None:
         status=status, error=error[:2000], claimed_at=None)
 
 
-# --- relay --------------------------------------------------------------------------------------
-
-
-def deliveries_pending_relay(*, now: datetime | None = None, limit: int = RELAY_BATCH) -> list[int]:
-    now = now or timezone.now()
-    due = (Q(status=DeliveryStatus.RECEIVED, enqueued_at__isnull=True)
-           | Q(status=DeliveryStatus.RECEIVED, enqueued_at__lt=now - requeue_after())
-           | Q(status=DeliveryStatus.PROCESSING, claimed_at__lt=now - stale_claim_after()))
-    return list(WebhookDelivery.objects.filter(due).order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
-
-
-def deliveries_relay(*, limit: int = RELAY_BATCH) -> tuple[int, bool]:
-    """Publish deliveries accepted but never (or long ago, and lost) handed to a worker.
-
-    Returns (published, more_left)."""
-    pending = deliveries_pending_relay(limit=limit)
-    sent: list[int] = []
-    outbox.reset_breaker()  # the relay runs on a worker: the broker just delivered its own task
-    for pk in pending:
-        if not outbox.enqueue_delivery(pk):
-            break
-        sent.append(pk)
-    if sent:
-        WebhookDelivery.objects.filter(pk__in=sent).update(enqueued_at=timezone.now())
-    return len(sent), len(sent) == limit
-
-
 # --- redelivery ---------------------------------------------------------------------------------
 
 
@@ -185,7 +103,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
         locked.redelivered_at = now
         if handled:
             locked.status = DeliveryStatus.RECEIVED
-            locked.enqueued_at = now if outbox.broker_available() else None
+            locked.enqueued_at = None  # for the relay, unless the publish below goes through
             locked.error = ""
         locked.save(update_fields=["redelivered_at", "status", "enqueued_at", "error"])
         audit_record(organization=locked.project.organization, actor=actor, action="webhook_delivery.redelivered",
@@ -193,6 +111,13 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
                                                  f"{locked.project.repository}",
                      before=before, after={"status": locked.status})
         if handled:
-            transaction.on_commit(lambda: _publish(locked))
+            transaction.on_commit(lambda: _publish_now(locked.pk))
     locked.refresh_from_db()
     return locked
+
+
+def _publish_now(delivery_pk: int) -> None:
+    """An admin pressed Redeliver: do not wait for the relay's next pass when the broker answers."""
+    if outbox.enqueue_delivery(delivery_pk):
+        WebhookDelivery.objects.filter(pk=delivery_pk, status=DeliveryStatus.RECEIVED,
+                                       enqueued_at__isnull=True).update(enqueued_at=timezone.now())

@@ -9,7 +9,8 @@ from __future__ import annotations
 import httpx
 from django.conf import settings
 
-from integrations.projects.models import Project
+from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery
+from integrations.projects.relay import wait_for
 
 
 class DemoError(Exception):
@@ -46,8 +47,12 @@ def push(project: Project) -> str:
     if not ours:
         return f"Pushed {commit} on the emulator, but no hook of this project was there to deliver it."
     attempt = (ours[0].get("attempts") or [{}])[-1]
+    # The relay process picks the delivery up within a fraction of a second: wait for it, briefly.
+    done = wait_for(lambda: WebhookDelivery.objects.filter(
+        project=project, delivery_id=ours[0].get("delivery_id"), status=DeliveryStatus.PROCESSED).exists(), 5.0)
+    state = "processed" if done else "accepted, waiting for the relay (is `webhooks_relay` running?)"
     return (f"Pushed {commit} on the emulator; it delivered the {event} to this project "
-            f"(HTTP {attempt.get('status')}).")
+            f"(HTTP {attempt.get('status')}), {state}.")
 
 
 def delete_hook(project: Project) -> str:

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.projects import deliveries, webhook_sync
+from integrations.projects import deliveries, outbox, relay, webhook_sync
 from integrations.projects.models import Project, WebhookDelivery, WebhookState
 
 logger = logging.getLogger(__name__)
@@ -154,8 +154,9 @@ def delivery_process_task(self, delivery_pk: int) -> None:
 
 @shared_task(ignore_result=True)
 def deliveries_relay() -> int:
-    """Beat: publish deliveries accepted while the broker was down (or whose message was lost)."""
-    sent, more = deliveries.deliveries_relay()
+    """Beat: the relay's safety net (the `webhooks_relay` loop does this continuously)."""
+    outbox.reset_breaker()  # this task came through the broker: it answers again
+    sent, more = relay.deliveries_relay()
     if more:
         deliveries_relay.delay()
     return sent

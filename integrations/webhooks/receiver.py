@@ -6,9 +6,9 @@ the project's secret, is the authentication. In order:
     body over 1 MiB -> 413 | unknown project -> 404 | missing or wrong X-Hub-Signature -> 401 (only a
     counter moves) | no X-Event-Key -> 400 | no delivery id -> 400 | body not the provider's -> 400 |
     a delivery id already held -> 200, nothing changes | ping or an event we do not act on -> 200,
-    logged | an event we act on -> 202, committed, then handed to Celery
+    logged | an event we act on -> 202, committed (the relay then hands it to Celery)
 
-The response never waits on the provider, on processing, or on a broker that is down.
+The response never waits on the provider, on processing, or on the broker (the request never calls it).
 """
 
 from __future__ import annotations
@@ -19,12 +19,17 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.projects.deliveries import KEPT_HEADERS, delivery_record, project_count_refused
-from integrations.projects.models import Project
+from integrations.projects.receiving import (
+    KEPT_HEADERS,
+    ProjectGone,
+    delivery_record,
+    forget_receiving_project,
+    project_count_refused,
+    receiving_project,
+)
 from integrations.webhooks.events import MalformedPayload
 from integrations.webhooks.parsing import webhook_format
 from integrations.webhooks.signatures import verify_hub_signature
-from portal.crypto import DecryptionFailed
 from portal.errors import error_body
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -63,16 +68,14 @@ def receive(request: HttpRequest, project_uuid) -> JsonResponse:
     if len(body) > MAX_BODY_BYTES:
         return _error(413, "too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
 
-    project = (Project.objects.select_related("integration")
-               .only("pk", "organization_id", "webhook_secret_encrypted", "integration__provider")
-               .filter(uuid=project_uuid).first())
+    project = receiving_project(project_uuid)
+    signature = request.headers.get("X-Hub-Signature")
+    problem = _signature_problem(project.secret, body, signature) if project else None
+    if project is not None and project.cached and problem is not None:
+        project = receiving_project(project_uuid, fresh=True)  # never refuse on a stale copy
+        problem = _signature_problem(project.secret, body, signature) if project else None
     if project is None:
         return _error(404, "not_found", "No project has this webhook URL.")
-    try:
-        secret = project.webhook_secret
-    except DecryptionFailed:
-        secret = ""  # a key ring without the project's key: nothing can be verified
-    problem = _signature_problem(secret, body, request.headers.get("X-Hub-Signature"))
     if problem is not None:
         project_count_refused(project_id=project.pk)
         return _error(401, "bad_signature", problem, "X-Hub-Signature")
@@ -81,7 +84,7 @@ def receive(request: HttpRequest, project_uuid) -> JsonResponse:
     if not event_key:
         return _error(400, "invalid", "X-Event-Key is missing: the event is never guessed from the body.",
                       "X-Event-Key")
-    fmt = webhook_format(project.integration.provider)
+    fmt = webhook_format(project.provider)
     delivery_id = (request.headers.get(fmt.delivery_id_header) or "").strip()
     if not _DELIVERY_ID.match(delivery_id):
         return _error(400, "invalid", f"{fmt.delivery_id_header} is missing or malformed.", fmt.delivery_id_header)
@@ -91,7 +94,12 @@ def receive(request: HttpRequest, project_uuid) -> JsonResponse:
         return _error(400, "malformed_payload", f"The body is not a {event_key} delivery: {exc}", "body")
 
     headers = {name: request.headers[name][:300] for name in KEPT_HEADERS if name in request.headers}
-    delivery = delivery_record(project=project, delivery_id=delivery_id, event=event, body=body, headers=headers)
+    try:
+        delivery = delivery_record(project=project, delivery_id=delivery_id, event=event, body=body,
+                                   headers=headers)
+    except ProjectGone:
+        forget_receiving_project(project_uuid)
+        return _error(404, "not_found", "No project has this webhook URL.")
     if delivery is None:
         return JsonResponse({"status": "duplicate", "delivery_id": delivery_id})
     if event.handled:

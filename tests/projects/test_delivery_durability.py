@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from integrations.projects import deliveries, outbox
 from integrations.projects.models import DeliveryStatus, WebhookDelivery
+from integrations.projects.relay import deliveries_pending_relay, deliveries_relay
 from integrations.projects.tasks import delivery_process_task
 from integrations.webhooks.signatures import sign_body
 from portal.celery import app
@@ -154,30 +155,37 @@ def test_redis_down_deliveries_are_accepted_and_relayed_once_it_is_back(project,
         rows = WebhookDelivery.objects.filter(delivery_id__in=ids)
         assert rows.count() == 5  # committed before each answer
         assert set(rows.values_list("status", "enqueued_at")) == {(DeliveryStatus.RECEIVED, None)}
+        # The relay cannot publish while Redis is down; it gives up at once and leaves the rows waiting.
+        started = time.monotonic()
+        assert deliveries_relay() == (0, False)
+        assert time.monotonic() - started < 3
+        assert set(rows.values_list("status", "enqueued_at")) == {(DeliveryStatus.RECEIVED, None)}
 
         own_redis.start()  # the broker is back, empty
+        outbox.reset_breaker()  # what the breaker does by itself after BREAKER_SECONDS
         with worker():
             assert not wait_until(lambda: processed_once(ids), 1.0)  # nobody asked a worker yet
-            sent, more = deliveries.deliveries_relay()  # what beat runs every few seconds
-            assert (sent, more) == (5, False)
+            assert deliveries_relay() == (5, False)
             assert wait_until(lambda: processed_once(ids))
-            # A second relay run and duplicate messages change nothing.
-            assert deliveries.deliveries_relay() == (0, False)
+            # Another relay pass and duplicate messages change nothing.
+            assert deliveries_relay() == (0, False)
             for pk in WebhookDelivery.objects.filter(delivery_id__in=ids).values_list("pk", flat=True):
                 delivery_process_task.delay(pk)
             marker = str(uuid.uuid4())
-            assert deliver(project, marker).status_code == 202  # published at once now the broker answers
+            assert deliver(project, marker).status_code == 202
+            assert deliveries_relay() == (1, False)
             assert wait_until(lambda: processed_once([*ids, marker]))
     assert processed_once(ids)
 
 
-def test_a_broker_on_a_closed_port_never_delays_the_answer(project):
+def test_a_broker_on_a_closed_port_never_delays_the_answer_nor_the_relay(project):
     with broker(f"redis://127.0.0.1:{free_port()}/0"):
         started = time.monotonic()
         answers = [deliver(project, str(uuid.uuid4())).status_code for _ in range(10)]
+        relayed = deliveries_relay()
         elapsed = time.monotonic() - started
-    assert answers == [202] * 10
-    assert elapsed < 5, f"ten deliveries took {elapsed:.1f}s with no broker"
+    assert answers == [202] * 10 and relayed == (0, False)
+    assert elapsed < 5, f"ten deliveries and a relay pass took {elapsed:.1f}s with no broker"
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.RECEIVED, enqueued_at__isnull=True).count() == 10
 
 
@@ -194,9 +202,10 @@ def test_a_claim_left_by_a_dead_worker_is_picked_up_and_run_once(project, own_re
         status=DeliveryStatus.PROCESSING, claimed_at=now - timedelta(minutes=10), attempts=1)
     fresh_pk = WebhookDelivery.objects.get(delivery_id=fresh_id).pk
     assert deliveries.delivery_process(delivery_pk=fresh_pk) is False  # a duplicate message cannot steal it
-    assert deliveries.deliveries_pending_relay() == [WebhookDelivery.objects.get(delivery_id=stale_id).pk]
+    # Not the fresh claim: only the delivery a dead worker left.
+    assert deliveries_pending_relay() == [WebhookDelivery.objects.get(delivery_id=stale_id).pk]
     with broker(own_redis.url), worker():
-        assert deliveries.deliveries_relay() == (1, False)
+        assert deliveries_relay() == (1, False)
         assert wait_until(lambda: processed_once([stale_id]))
     stale = WebhookDelivery.objects.get(delivery_id=stale_id)
     assert stale.attempts == 2 and stale.runs == 1
@@ -212,6 +221,6 @@ def test_a_published_delivery_whose_message_was_lost_is_sent_again(project, sett
     row = WebhookDelivery.objects.get(delivery_id=delivery_id)
     # Published a minute ago, then Redis restarted empty: no worker will ever see that message.
     WebhookDelivery.objects.filter(pk=row.pk).update(enqueued_at=timezone.now() - timedelta(seconds=30))
-    assert deliveries.deliveries_pending_relay() == []
+    assert deliveries_pending_relay() == []
     WebhookDelivery.objects.filter(pk=row.pk).update(enqueued_at=timezone.now() - timedelta(seconds=61))
-    assert deliveries.deliveries_pending_relay() == [row.pk]
+    assert deliveries_pending_relay() == [row.pk]

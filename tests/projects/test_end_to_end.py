@@ -4,12 +4,14 @@ logged, and processed exactly once by the worker."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 
 from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery, WebhookState
+from integrations.projects.relay import run_relay_loop
 from portal.celery import app
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -17,11 +19,18 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def worker():
+    """A Celery worker through Redis, and the outbox relay loop (`manage.py webhooks_relay`) beside it."""
     app.conf.task_always_eager = False
+    stop = threading.Event()
+    relay = threading.Thread(target=run_relay_loop, args=(stop,), kwargs={"idle": 0.05}, daemon=True)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            relay.start()
             yield
+            stop.set()
+            relay.join(timeout=10)
     finally:
+        stop.set()
         app.conf.task_always_eager = True
 
 

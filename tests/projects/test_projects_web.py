@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery, WebhookState
+from integrations.projects.relay import deliveries_relay
 from integrations.webhooks.signatures import sign_body
 from portal.models import AuditEvent
 from tests.projects.conftest import CLOUD_SCOPES
@@ -185,9 +186,9 @@ def test_the_delivery_log_payload_and_redeliver(projects_world, client_for, clie
     project = pw.create("cloud", "acme/webapp")
     body = b'{"push": {"changes": [{"old": null, "new": {"type": "branch", "name": "main", "target": ' \
            b'{"hash": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}}}]}, "repository": {"full_name": "acme/webapp"}}'
-    with django_capture_on_commit_callbacks(execute=True):
-        assert _deliver(project, project.webhook_secret, "{first}", body, client).status_code == 202
-        assert _deliver(project, project.webhook_secret, "{second}", body, client).status_code == 202
+    assert _deliver(project, project.webhook_secret, "{first}", body, client).status_code == 202
+    assert _deliver(project, project.webhook_secret, "{second}", body, client).status_code == 202
+    assert deliveries_relay() == (2, False)
     admin = client_for(pw.admin)
     page = admin.get(project.get_absolute_url()).content.decode()
     assert page.index("{second}") < page.index("{first}")  # newest first

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery
+from integrations.projects.relay import deliveries_relay
 from integrations.webhooks.signatures import sign_body
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +51,15 @@ def post(project: Project, body: bytes, *, event: str | None = "repo:push", deli
                                      content_type="application/json", **extra)
 
 
-def test_a_signed_push_is_accepted_stored_and_processed_once(hook, django_capture_on_commit_callbacks):
+def test_a_signed_push_is_accepted_stored_and_processed_once(hook):
     project = hook["cloud"]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post(project, CLOUD_PUSH, delivery="{d1}")
+    response = post(project, CLOUD_PUSH, delivery="{d1}")
     assert response.status_code == 202 and response.json()["status"] == "accepted"
     delivery = WebhookDelivery.objects.get(project=project)
+    assert delivery.status == DeliveryStatus.RECEIVED and delivery.enqueued_at is None  # the outbox row
+    assert deliveries_relay() == (1, False)  # the relay hands it on (Celery runs eagerly here)
+    assert deliveries_relay() == (0, False)
+    delivery.refresh_from_db()
     assert delivery.delivery_id == "{d1}" and delivery.event_key == "repo:push" and delivery.signature_ok
     assert delivery.status == DeliveryStatus.PROCESSED and delivery.runs == 1 and delivery.attempts == 1
     assert delivery.body.encode() == CLOUD_PUSH  # the exact body, for the log and for redelivery
@@ -91,11 +95,12 @@ def test_a_signature_made_with_another_projects_secret_is_refused(hook):
     assert post(other, CLOUD_PUSH).status_code == 401  # signed with SECRET, which is no longer this project's
 
 
-def test_a_redelivery_answers_200_and_changes_nothing(hook, django_capture_on_commit_callbacks):
+def test_a_redelivery_answers_200_and_changes_nothing(hook):
     project = hook["cloud"]
-    with django_capture_on_commit_callbacks(execute=True):
-        first = post(project, CLOUD_PUSH, delivery="{same}")
-        again = post(project, CLOUD_PUSH, delivery="{same}", headers={"HTTP_X_ATTEMPT_NUMBER": "2"})
+    first = post(project, CLOUD_PUSH, delivery="{same}")
+    deliveries_relay()
+    again = post(project, CLOUD_PUSH, delivery="{same}", headers={"HTTP_X_ATTEMPT_NUMBER": "2"})
+    deliveries_relay()
     assert first.status_code == 202
     assert again.status_code == 200 and again.json() == {"status": "duplicate", "delivery_id": "{same}"}
     delivery = WebhookDelivery.objects.get(project=project)
@@ -176,7 +181,7 @@ def test_an_unknown_project_is_404_and_other_methods_405(hook):
                          ).status_code == 404
 
 
-def test_no_session_no_cookie_and_a_fixed_number_of_queries(hook, django_capture_on_commit_callbacks):
+def test_no_session_no_cookie_and_a_fixed_number_of_queries(hook):
     client = Client(enforce_csrf_checks=True)  # a provider sends no CSRF token: the receiver needs none
     with CaptureQueriesContext(connection) as queries:
         response = post(hook["cloud"], CLOUD_PUSH, client=client)
@@ -184,5 +189,10 @@ def test_no_session_no_cookie_and_a_fixed_number_of_queries(hook, django_capture
     assert not response.cookies
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert "django_session" not in sql and "portal_user" not in sql
-    # Project lookup, then the insert in its transaction (BEGIN/savepoint bookkeeping aside).
+    # Project lookup, then the insert (savepoint bookkeeping of the test's transaction aside).
     assert sum(1 for q in queries.captured_queries if q["sql"].startswith(("SELECT", "INSERT", "UPDATE"))) == 2
+    # The next delivery finds the project in the receiver's short cache: one INSERT, nothing else.
+    with CaptureQueriesContext(connection) as queries:
+        assert post(hook["cloud"], CLOUD_PUSH, client=client).status_code == 202
+    assert [q["sql"].split()[0] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+            ] == ["INSERT"]
