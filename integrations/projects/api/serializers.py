@@ -60,6 +60,8 @@ class ProjectUpdateSerializer(serializers.Serializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", read_only=True)
+    # A plain string in the schema: an enum here would collide with the runners' "status" enum name.
+    status = serializers.CharField(read_only=True, help_text="received, processing, processed, ignored or failed")
 
     class Meta:
         model = WebhookDelivery
