@@ -18,6 +18,7 @@ from integrations.connections.exchange import provider_label
 from integrations.projects import demo, repositories, selectors, services
 from integrations.projects.forms import ProjectCreateForm
 from integrations.projects.models import Project, WebhookDelivery
+from portal.celery import app as celery_app
 from portal.errors import ApplicationError
 from portal.models import Role
 from portal.selectors import org_for_user
@@ -144,7 +145,9 @@ def project_check(request, org_slug: str, project_id: int):
 
 
 def _say_state(request, project: Project, what: str) -> None:
-    if project.webhook_state == "active":
+    if not celery_app.conf.task_always_eager:
+        messages.info(request, f"{what} queued: the webhook state updates in a moment (reload the page).")
+    elif project.webhook_state == "active":
         messages.success(request, f"{what} done: the webhook is active.")
     elif project.webhook_state == "installing":
         messages.info(request, f"{what} queued: the webhook state updates when the task has run.")
