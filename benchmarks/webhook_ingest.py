@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CONNECTIONS = 16
+# The README's production command; BENCH_GUNICORN="-w 4 --threads 4" tries another shape.
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN", "--threads 8 -w 2").split()
 WARMUP_SECONDS = 2.0
 PEAK_SECONDS = 8.0
