@@ -188,9 +188,10 @@ def test_an_unreachable_host_is_retried_then_named(projects_world):
 def test_retries_back_off_and_respect_retry_after():
     from integrations.projects.tasks import _backoff
 
-    assert [_backoff(n) // 1 >= 15 * 2**n for n in range(5)] == [True] * 5
-    assert all(_backoff(n) <= 600 * 1.25 for n in range(12))
-    assert _backoff(3, retry_after=7) == 7
+    for n in range(5):  # 15 s, 30 s, 60 s ... with up to a quarter of jitter on top
+        assert 15 * 2**n <= _backoff(n) <= 15 * 2**n * 1.25
+    assert all(_backoff(n) <= 600 * 1.25 for n in range(12))  # capped at ten minutes
+    assert _backoff(3, retry_after=7) == 7  # the provider's Retry-After wins
 
 
 def test_deleting_a_project_removes_its_hook_and_a_404_is_success(projects_world,
