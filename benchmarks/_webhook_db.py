@@ -2,6 +2,7 @@
 
     python -m benchmarks._webhook_db seed             -> {"uuid": ..., "secret": ...}
     python -m benchmarks._webhook_db counts PREFIX    -> {"rows": ..., "processed": ..., "duplicates": ...}
+        (the benchmark reads the same counts with SQL; this is for a look by hand)
     python -m benchmarks._webhook_db forget           -> deletes every delivery (between runs)
 """
 

@@ -40,6 +40,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks._http_load import closed_loop, open_loop, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CONNECTIONS = 16
@@ -51,8 +53,7 @@ HALF_SECONDS = 10.0
 OUTAGE_RATE = 100
 OUTAGE_SECONDS = 12.0
 OUTAGE_START, OUTAGE_END = 3.0, 7.0
-DRAIN_SECONDS = 120.0
-REQUEST_TIMEOUT = 10.0  # Bitbucket gives up after 10 s
+DRAIN_SECONDS = 300.0
 BODY_TEMPLATE = json.loads((ROOT / "tests/reference/bitbucket/payloads/api/server-repo-refs_changed.json").read_text())
 
 
@@ -115,6 +116,17 @@ class Stack:
         self._psql(f'CREATE DATABASE "{self.db_name}"')
         subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=self.env, check=True,
                        timeout=600)
+
+    def counts(self, prefix: str) -> dict:
+        """Like `_webhook_db counts`, straight from PostgreSQL (a Django process per look is slow under load)."""
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.db_name}") as conn:
+            rows, processed, duplicates = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status = 'processed'), "
+                "coalesce(sum(runs - 1) FILTER (WHERE runs > 1), 0) "
+                "FROM projects_webhookdelivery WHERE delivery_id LIKE %s", (prefix + "%",)).fetchone()
+        return {"rows": rows, "processed": processed, "duplicates": int(duplicates)}
 
     def db(self, *args: str) -> dict:
         done = subprocess.run([PY, "-m", "benchmarks._webhook_db", *args], cwd=ROOT, env=self.env, check=True,
@@ -207,122 +219,6 @@ class Delivery:
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + raw
 
 
-class Connection:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def send(self, data: bytes) -> int:
-        for attempt in (1, 2):  # the server may have closed an idle keep-alive connection
-            try:
-                if self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-                self.writer.write(data)
-                await self.writer.drain()
-                return await asyncio.wait_for(self._response(), REQUEST_TIMEOUT)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                await self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    async def _response(self) -> int:
-        assert self.reader is not None
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise asyncio.IncompleteReadError(b"", None)
-        status = int(status_line.split()[1])
-        length, close = 0, False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and value.strip().lower() == "close":
-                close = True
-        if length:
-            await self.reader.readexactly(length)
-        if close:
-            await self.close()
-        return status
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
-async def closed_loop(port: int, make: Callable[[], bytes], seconds: float) -> dict:
-    """CONNECTIONS clients, each sending as soon as its previous answer arrived."""
-    statuses: dict[int, int] = {}
-    deadline = time.monotonic() + seconds
-
-    async def client() -> None:
-        connection = Connection(port)
-        while time.monotonic() < deadline:
-            try:
-                status = await connection.send(make())
-            except Exception:  # noqa: BLE001 - counted as an error, the run goes on
-                status = 0
-            statuses[status] = statuses.get(status, 0) + 1
-        await connection.close()
-
-    started = time.monotonic()
-    await asyncio.gather(*(client() for _ in range(CONNECTIONS)))
-    elapsed = time.monotonic() - started
-    total = sum(statuses.values())
-    return {"requests": total, "per_s": round(total / elapsed, 1), "statuses": statuses}
-
-
-async def open_loop(port: int, make: Callable[[], tuple[bytes, str]], rate: float, seconds: float,
-                    events: dict[float, Callable[[], None]] | None = None) -> dict:
-    """Requests due at a fixed rate, whatever the answers; latency counted from when each was due."""
-    pending = sorted((events or {}).items())
-    queue: asyncio.Queue = asyncio.Queue()
-    results: list[tuple[float, int, str]] = []
-    start = time.monotonic()
-    total = int(rate * seconds)
-
-    async def sender() -> None:
-        connection = Connection(port)
-        while True:
-            item = await queue.get()
-            if item is None:
-                break
-            due, data, delivery_id = item
-            try:
-                status = await connection.send(data)
-            except Exception:  # noqa: BLE001
-                status = 0
-            results.append((time.monotonic() - due, status, delivery_id))
-        await connection.close()
-
-    senders = [asyncio.create_task(sender()) for _ in range(CONNECTIONS * 2)]
-    loop = asyncio.get_running_loop()
-    actions = []  # run beside the load (stopping Redis takes a moment), never in its way
-    for n in range(total):
-        due = start + n / rate
-        while pending and due - start >= pending[0][0]:
-            actions.append(loop.run_in_executor(None, pending.pop(0)[1]))
-        delay = due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        data, delivery_id = make()
-        queue.put_nowait((due, data, delivery_id))
-    actions += [loop.run_in_executor(None, action) for _, action in pending]
-    for _ in senders:
-        queue.put_nowait(None)
-    await asyncio.gather(*senders, *actions)
-    return {"results": results, "elapsed": time.monotonic() - start}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 # --- the benchmark --------------------------------------------------------------------------------
 
 
@@ -345,16 +241,16 @@ def _run(stack: Stack, emit: Callable[[dict], None]) -> dict:
     peak = Delivery(port, project["uuid"], project["secret"], "peak")
     trivial_body = json.dumps(BODY_TEMPLATE).encode()
     trivial = lambda: peak.request(trivial_body, {"X-Event-Key": "repo:refs_changed"}, path="/bench/noop/")  # noqa: E731
-    asyncio.run(closed_loop(port, trivial, WARMUP_SECONDS))
-    asyncio.run(closed_loop(port, lambda: peak.next()[0], WARMUP_SECONDS))
-    trivial_run = asyncio.run(closed_loop(port, trivial, PEAK_SECONDS))
+    asyncio.run(closed_loop(port, trivial, WARMUP_SECONDS, CONNECTIONS))
+    asyncio.run(closed_loop(port, lambda: peak.next()[0], WARMUP_SECONDS, CONNECTIONS))
+    trivial_run = asyncio.run(closed_loop(port, trivial, PEAK_SECONDS, CONNECTIONS))
     emit({"step": "trivial_peak", **trivial_run})
-    receiver_run = asyncio.run(closed_loop(port, lambda: peak.next()[0], PEAK_SECONDS))
+    receiver_run = asyncio.run(closed_loop(port, lambda: peak.next()[0], PEAK_SECONDS, CONNECTIONS))
     emit({"step": "deliveries_peak", **receiver_run})
 
     half_rate = max(1.0, receiver_run["per_s"] / 2)
     half = Delivery(port, project["uuid"], project["secret"], "half")
-    half_run = asyncio.run(open_loop(port, half.next, half_rate, HALF_SECONDS))
+    half_run = asyncio.run(open_loop(port, half.next, half_rate, HALF_SECONDS, CONNECTIONS))
     latencies = [r[0] * 1000 for r in half_run["results"] if r[1] == 202]
     half_figures = {"rate": half_rate, "requests": len(half_run["results"]), "ok": len(latencies),
                     "p50_ms": round(percentile(latencies, 0.50), 1), "p99_ms": round(percentile(latencies, 0.99), 1)}
@@ -376,7 +272,7 @@ def _run(stack: Stack, emit: Callable[[dict], None]) -> dict:
         sent.append(data)
         return data, delivery_id
 
-    outage_run = asyncio.run(open_loop(port, make, OUTAGE_RATE, OUTAGE_SECONDS, events={
+    outage_run = asyncio.run(open_loop(port, make, OUTAGE_RATE, OUTAGE_SECONDS, CONNECTIONS, events={
         OUTAGE_START: lambda: (stack.stop_redis(), emit({"step": "redis_stopped"})),
         OUTAGE_END: lambda: (stack.start_redis(), emit({"step": "redis_started"})),
     }))
@@ -386,12 +282,13 @@ def _run(stack: Stack, emit: Callable[[dict], None]) -> dict:
     during = [r[0] * 1000 for r in results]
     emit({"step": "outage_sent", "requests": len(results), "accepted": len(accepted_ids), "errors": errors,
           "replays": sum(1 for r in results if r[2] == "replay"), "max_ms": round(max(during), 1)})
-    deadline = time.monotonic() + DRAIN_SECONDS
-    counts = stack.db("counts", "outage")
-    while counts["processed"] < len(accepted_ids) and time.monotonic() < deadline:
+    drain_started = time.monotonic()
+    counts = stack.counts("outage")
+    while counts["processed"] < len(accepted_ids) and time.monotonic() < drain_started + DRAIN_SECONDS:
         time.sleep(2)
-        counts = stack.db("counts", "outage")
+        counts = stack.counts("outage")
         emit({"step": "draining", **counts})
+    drained_s = round(time.monotonic() - drain_started, 1)
 
     return {
         "deliveries_per_s": receiver_run["per_s"],
@@ -404,6 +301,7 @@ def _run(stack: Stack, emit: Callable[[dict], None]) -> dict:
         "stored": counts["rows"],
         "processed": counts["processed"],
         "duplicates": counts["duplicates"],
+        "drained_in_s": drained_s,
         "outage_errors": errors,
         "outage_max_ms": round(max(during), 1),
         "connections": CONNECTIONS,
