@@ -7,13 +7,8 @@ import signal
 import sys
 
 from emulator.app import make_server
-from emulator.config import (
-    DEFAULT_CLOUD_ACCESS_TOKEN_TTL,
-    DEFAULT_SERVER_CONTEXT_PATH,
-    DEFAULT_SERVER_VERSION,
-    Settings,
-    normalize_context_path,
-)
+from emulator.config import Settings
+from emulator.flavours import FLAVOURS
 from emulator.seed import SEEDS
 
 
@@ -23,11 +18,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--public-url", default=None,
                         help="base URL used in links (default http://HOST:PORT), e.g. behind a proxy")
-    parser.add_argument("--server-context-path", default=DEFAULT_SERVER_CONTEXT_PATH,
-                        help='Server context path under /bbs ("" for none)')
-    parser.add_argument("--server-version", default=DEFAULT_SERVER_VERSION)
-    parser.add_argument("--access-token-ttl", type=int, default=DEFAULT_CLOUD_ACCESS_TOKEN_TTL,
-                        help="Cloud OAuth access token lifetime in seconds")
+    for flavour in FLAVOURS:
+        flavour.add_arguments(parser)
     parser.add_argument("--seed", choices=SEEDS, default=None)
     return parser.parse_args(argv)
 
@@ -37,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def settings_for(host: str, port: int) -> Settings:
         public = args.public_url.rstrip("/") if args.public_url else f"http://{host}:{port}"
-        return Settings(public_url=public, server_context_path=normalize_context_path(args.server_context_path),
-                        server_version=args.server_version, cloud_access_token_ttl=args.access_token_ttl)
+        return Settings(public_url=public,
+                        flavours={flavour.name: flavour.settings_from_args(args, public) for flavour in FLAVOURS})
 
     httpd, emulator = make_server(args.host, args.port, settings_for)
     emulator.seed_name = args.seed

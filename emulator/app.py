@@ -1,4 +1,5 @@
-"""The emulator process: one ThreadingHTTPServer, three route tables (Cloud, Server, control)."""
+"""The emulator process: one ThreadingHTTPServer, a route table per flavour (emulator/flavours.py) and
+the control API's."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import sys
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from emulator import faults, requestlog
 from emulator.clock import now
 from emulator.config import Settings
+from emulator.flavour import Flavour
+from emulator.flavours import FLAVOURS
 from emulator.httpcore import HttpError, Request, Response, Router
 from emulator.store import State
 
@@ -20,44 +24,59 @@ CONTROL_PREFIX = "/_emulator"
 
 
 class Emulator:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, flavours: tuple[Flavour, ...] = FLAVOURS) -> None:
         # Kept so /_emulator/reset can go back to the command line's settings.
-        self.initial_settings = Settings(**vars(settings))
-        self.state = State(settings=settings)
-        self.cloud = Router()
-        self.server = Router()
+        self.initial_settings = settings.copy()
+        self.flavours = flavours
+        self.state = State(settings=settings, flavours=self._fresh_states())
+        self.routers: dict[str, Router] = {}
+        for flavour in self.flavours:
+            self.routers[flavour.name] = Router()
+            flavour.register_routes(self.routers[flavour.name])
         self.control = Router()
         self.seed_name: str | None = None
         self.started = now()
-        # Imported here: the route modules import this module's types.
+        # Imported here: the control module imports this module's types.
         from emulator import control
-        from emulator.cloud import routes as cloud_routes
-        from emulator.server import routes as server_routes
 
-        cloud_routes.register(self.cloud)
-        server_routes.register(self.server)
-        control.register(self.control)
+        control.register(self.control, self.flavours)
 
     @property
     def settings(self) -> Settings:
         return self.state.settings
 
+    def _fresh_states(self) -> dict[str, Any]:
+        return {flavour.name: flavour.new_state() for flavour in self.flavours}
+
     def reset(self) -> None:
-        self.state.reset(Settings(**vars(self.initial_settings)))
+        self.state.reset(self.initial_settings.copy(), self._fresh_states())
         if self.seed_name:
             from emulator import seed
 
             seed.apply(self, self.seed_name)
 
+    def flavour_for(self, path: str) -> tuple[Flavour, str] | None:
+        """The flavour whose mount `path` is under (the longest mount wins; "" is the root)."""
+        found: tuple[Flavour, str] | None = None
+        for flavour in self.flavours:
+            mount = flavour.mount(self.settings.flavours[flavour.name])
+            if mount and path != mount and not path.startswith(mount + "/"):
+                continue
+            if found is None or len(mount) > len(found[1]):
+                found = (flavour, mount)
+        return found
+
     def dispatch(self, request: Request) -> Response | None:
         """Answer one request; ``None`` means drop the connection without answering."""
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             request.mount = CONTROL_PREFIX
-            return self._route(self.control, request, request.path[len(CONTROL_PREFIX):] or "/")
+            return self._route(self.control, request, request.path[len(CONTROL_PREFIX):] or "/", None)
 
         requestlog.record(self.state, request)
-        mount = self.settings.server_mount
-        is_server = request.path == mount or request.path.startswith(mount + "/")
+        found = self.flavour_for(request.path)
+        if found is None:
+            return Response.json(404, {"error": f"No emulated product at {request.path}"})
+        flavour, mount = found
         fault = faults.take_fault(self.state, request.method, request.path)
         if fault is not None:
             if fault.kind == "drop":
@@ -65,20 +84,17 @@ class Emulator:
             if fault.kind == "latency":
                 time.sleep(fault.delay_ms / 1000)
             else:
-                return faults.fault_response(fault, server_flavour=is_server)
-        if is_server:
-            request.mount = mount
-            return self._route(self.server, request, request.path[len(mount):] or "/", server_flavour=True)
-        return self._route(self.cloud, request, request.path)
+                return faults.fault_response(fault, flavour.error_response)
+        request.mount = mount
+        return self._route(self.routers[flavour.name], request, request.path[len(mount):] or "/", flavour)
 
-    def _route(self, router: Router, request: Request, path: str, *, server_flavour: bool = False) -> Response:
+    def _route(self, router: Router, request: Request, path: str, flavour: Flavour | None) -> Response:
         try:
             matched = router.match(request.method, path)
             if matched is None:
                 message = f"Resource not found: {path}"
-                if server_flavour:
-                    return Response.json(404, {"errors": [{"context": None, "message": message,
-                                                           "exceptionName": None}]})
+                if flavour is not None:
+                    return flavour.error_response(404, message)
                 return Response.json(404, {"type": "error", "error": {"message": message}})
             route, params = matched
             if route.locked:

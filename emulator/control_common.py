@@ -1,11 +1,17 @@
-"""Small helpers for the control API's JSON bodies."""
+"""Small helpers for the control API's JSON bodies, and for seeds that call its handlers directly."""
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Any
+from collections.abc import Callable
+from email.message import Message
+from typing import TYPE_CHECKING, Any
 
 from emulator.httpcore import HttpError, Request, Response
+
+if TYPE_CHECKING:
+    from emulator.app import Emulator
 
 
 def bad_request(message: str) -> HttpError:
@@ -65,3 +71,12 @@ def expire_in(body: dict[str, Any], store: dict) -> Response:
         raise bad_request("Unknown token")
     token.expires_at = time.time() - 1
     return ok({"expired": True})
+
+
+def call(app: Emulator, handler: Callable[[Emulator, Request], Response], body: dict[str, Any]) -> None:
+    """Run a control handler as if `body` had been POSTed to it (seeds); raise on a refusal."""
+    headers = Message()
+    headers["Content-Type"] = "application/json"
+    response = handler(app, Request("POST", "/seed", {}, headers, json.dumps(body).encode()))
+    if response.status >= 300:
+        raise RuntimeError(f"Seeding failed: {response.body.decode()}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from emulator.httpcore import HttpError, Response
@@ -53,12 +54,12 @@ def take_fault(state: State, method: str, path: str) -> Fault | None:
     return None
 
 
-def fault_response(fault: Fault, *, server_flavour: bool) -> Response:
+def fault_response(fault: Fault, error_response: Callable[[int, str], Response]) -> Response:
+    """The injected answer, in the error shape of the flavour the request went to."""
     if fault.kind == "rate_limit":
-        message = "Rate limit for this resource has been exceeded"
-        response = _error_body(429, message, server_flavour)
+        response = error_response(429, "Rate limit for this resource has been exceeded")
         return response.with_header("Retry-After", str(fault.retry_after))
-    return _error_body(fault.status, "Injected fault: the service is unavailable", server_flavour)
+    return error_response(fault.status, "Injected fault: the service is unavailable")
 
 
 def fault_summary(fault: Fault) -> dict[str, Any]:
@@ -67,12 +68,6 @@ def fault_summary(fault: Fault) -> dict[str, Any]:
         "retry_after": fault.retry_after, "delay_ms": fault.delay_ms, "times": fault.times,
         "hits": fault.hits,
     }
-
-
-def _error_body(status: int, message: str, server_flavour: bool) -> Response:
-    if server_flavour:
-        return Response.json(status, {"errors": [{"context": None, "message": message, "exceptionName": None}]})
-    return Response.json(status, {"type": "error", "error": {"message": message}})
 
 
 def _bad(message: str) -> HttpError:

@@ -29,24 +29,30 @@ class EmulatorError(RuntimeError):
 @dataclass
 class RunningEmulator:
     base_url: str
-    server_context_path: str
     process: subprocess.Popen[str] | None = None
     _client: httpx.Client = field(init=False, repr=False)
+    # Flavour name -> the path its API is mounted under (from /_emulator/state; fixed for the process).
+    mounts: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(base_url=self.base_url + "/_emulator", timeout=30.0)
+        self.mounts = dict(self.control("GET", "/state")["mounts"])
+
+    def url_of(self, flavour: str) -> str:
+        """Where `flavour`'s API answers on this process (the bound address, not --public-url)."""
+        return self.base_url + self.mounts[flavour]
 
     @property
     def cloud_web_url(self) -> str:
-        return self.base_url
+        return self.url_of("cloud")
 
     @property
     def cloud_api_url(self) -> str:
-        return self.base_url
+        return self.url_of("cloud")
 
     @property
     def server_url(self) -> str:
-        return f"{self.base_url}/bbs{self.server_context_path}"
+        return self.url_of("server")
 
     def control(self, method: str, path: str, json: Any = None, params: dict[str, str] | None = None) -> Any:
         """Call ``/_emulator{path}``; raise EmulatorError on a non-2xx answer."""
@@ -79,17 +85,17 @@ class RunningEmulator:
         self.stop()
 
 
-def start_emulator(*, host: str = "127.0.0.1", port: int = 0, server_context_path: str = "/bitbucket",
-                   server_version: str | None = None, access_token_ttl: int | None = None,
-                   seed: str | None = None, public_url: str | None = None,
-                   timeout: float = DEFAULT_START_TIMEOUT) -> RunningEmulator:
-    """Run ``python -m emulator`` and wait (bounded) for its READY line."""
-    command = [sys.executable, "-m", "emulator", "--host", host, "--port", str(port),
-               "--server-context-path", server_context_path]
-    for flag, value in (("--server-version", server_version), ("--access-token-ttl", access_token_ttl),
-                        ("--seed", seed), ("--public-url", public_url)):
+def start_emulator(*, host: str = "127.0.0.1", port: int = 0, seed: str | None = None,
+                   public_url: str | None = None, timeout: float = DEFAULT_START_TIMEOUT,
+                   **options: object) -> RunningEmulator:
+    """Run ``python -m emulator`` and wait (bounded) for its READY line.
+
+    `options` are the flavours' command-line options by name: ``server_context_path=""`` is
+    ``--server-context-path ""``."""
+    command = [sys.executable, "-m", "emulator", "--host", host, "--port", str(port)]
+    for name, value in (("seed", seed), ("public_url", public_url), *options.items()):
         if value is not None:
-            command += [flag, str(value)]
+            command += ["--" + name.replace("_", "-"), str(value)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # The command is ours (this interpreter, this package); only option values come from the caller.
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,  # noqa: S603
@@ -106,9 +112,7 @@ def start_emulator(*, host: str = "127.0.0.1", port: int = 0, server_context_pat
         raise EmulatorError(f"The emulator did not start within {timeout}s (stdout {line!r}): {stderr}")
     # Drain stderr so a chatty emulator can never block on a full pipe.
     threading.Thread(target=_pump, args=(process.stderr, queue.Queue()), daemon=True).start()
-    context = server_context_path.strip("/")
-    return RunningEmulator(base_url=line[len(READY_PREFIX):].strip(),
-                           server_context_path=f"/{context}" if context else "", process=process)
+    return RunningEmulator(base_url=line[len(READY_PREFIX):].strip(), process=process)
 
 
 def _pump(stream, sink: queue.Queue[str]) -> None:

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
 from integrations import services
 from integrations.forms import ScmIntegrationForm
+from integrations.host_check import HostCheck, host_check_for_form
 from integrations.models import Connection, ScmIntegration
 from integrations.providers import PROVIDER_CHOICES
+from integrations.submit import integration_submit
 from runners.admin import RunnerAdmin
 from runners.models import Runner
 
 
-class RepositoryAccessInline(admin.StackedInline):
+class IntegrationFormSet(BaseInlineFormSet):
+    """Runs the host check for every added or changed row while the admin validates, so a refusal
+    shows on its row like any other error (the admin saves only once everything is valid)."""
+
+    def clean(self) -> None:
+        super().clean()
+        self.host_checks: dict[str, HostCheck] = {}
+        for form in self.forms:
+            if not form.is_valid() or not form.has_changed() or form in self.deleted_forms:
+                continue
+            check = host_check_for_form(form)
+            for field, message in check.refusals.items():
+                form.add_error(field, message)
+            self.host_checks[form.prefix] = check
+
+
+class IntegrationInline(admin.StackedInline):
     model = ScmIntegration
     form = ScmIntegrationForm
+    formset = IntegrationFormSet
     extra = 0
     verbose_name = "Repository access"
     verbose_name_plural = "Repository access"
@@ -70,12 +90,12 @@ admin.site.unregister(Runner)
 
 @admin.register(Runner)
 class RunnerWithAccessAdmin(RunnerAdmin):
-    inlines = [*RunnerAdmin.inlines, RepositoryAccessInline]
+    inlines = [*RunnerAdmin.inlines, IntegrationInline]
     list_filter = [*RunnerAdmin.list_filter, ProviderFilter]
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if isinstance(inline, RepositoryAccessInline):
+        if isinstance(inline, IntegrationInline):
             kwargs["form_kwargs"] = {"runner": obj if obj is not None and obj.pk else None}
         return kwargs
 
@@ -92,7 +112,11 @@ class RunnerWithAccessAdmin(RunnerAdmin):
             elif inline_form.has_changed():
                 is_new = inline_form.instance.pk is None
                 inline_form._runner = form.instance
-                saved = services.integration_save(form=inline_form, actor=request.user)
+                check = formset.host_checks.get(inline_form.prefix)
+                submitted = integration_submit(form=inline_form, actor=request.user, host_check=check)
+                if submitted.host_check.warning:
+                    messages.warning(request, submitted.host_check.warning)
+                saved = submitted.integration
                 if is_new:
                     formset.new_objects.append(saved)
                 else:

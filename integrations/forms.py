@@ -1,4 +1,7 @@
-"""The "Configure repository access" form: the one class behind the dialog, the admin inline and the API."""
+"""The "Configure repository access" form: the one class behind the dialog, the admin inline and the API.
+
+Validation only: no network. Reading a self-hosted instance is the next, explicit step
+(`integrations.host_check`), then `integrations.submit` hands the input to the services."""
 
 from __future__ import annotations
 
@@ -7,14 +10,13 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from integrations.hosts import check_public_address, default_host, normalize_host
+from integrations.hosts import check_public_address, normalize_host
 from integrations.models import ScmIntegration
 from integrations.models.integration import SecretState
-from integrations.providers import PROVIDER_CHOICES, PROVIDERS, ProviderSpec
-from integrations.server_probe import probe_bitbucket_server
+from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider, ProviderSpec
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
-_ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.optional_scopes()})
+_ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.spec.optional_scopes()})
 
 
 class ScmIntegrationForm(forms.ModelForm):
@@ -42,8 +44,6 @@ class ScmIntegrationForm(forms.ModelForm):
     def __init__(self, *args, runner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._runner = runner
-        self.server_version = ""
-        self.server_warning = ""
         self.fields["host"].required = False
         self.fields["client_id"].required = False
         self.fields["provider"].choices = PROVIDER_CHOICES
@@ -51,7 +51,8 @@ class ScmIntegrationForm(forms.ModelForm):
             # Another provider is another row: remove this one and add a new one.
             self.fields["provider"].disabled = True
             self.fields["oauth_key"].disabled = True
-        self.spec = PROVIDERS.get(self._raw_provider())
+        provider = PROVIDERS.get(self._raw_provider())
+        self.spec = provider.spec if provider else None
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label
             self.fields["client_secret"].label = self.spec.client_secret_label
@@ -102,11 +103,11 @@ class ScmIntegrationForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        spec: ProviderSpec | None = PROVIDERS.get(data.get("provider") or "")
-        if spec is None:
+        provider: Provider | None = PROVIDERS.get(data.get("provider") or "")
+        if provider is None:
             return data
-        self.spec = spec
-        data["host"] = self._clean_host(spec, data.get("host") or "")
+        self.spec = spec = provider.spec
+        data["host"] = self._clean_host(provider, data.get("host") or "")
         data["optional_scopes"] = [
             s for s in data.get("optional_scopes") or [] if s in {o.name for o in spec.optional_scopes()}
         ]
@@ -119,15 +120,11 @@ class ScmIntegrationForm(forms.ModelForm):
             clash = ScmIntegration.objects.filter(runner=self.runner, provider=spec.id, host=data["host"])
             if clash.exclude(pk=self.instance.pk).exists():
                 self.add_error(None, f"{spec.name} at {data['host']} is already configured on this runner.")
-        if spec.id == "bitbucket-server" and data["host"] and not self.errors:
-            self._check_server_version(data)
         return data
 
-    def _clean_host(self, spec: ProviderSpec, raw: str) -> str:
-        if not spec.host_editable:
-            return default_host(spec)
-        if not raw.strip() and spec.default_host:
-            return default_host(spec)
+    def _clean_host(self, provider: Provider, raw: str) -> str:
+        if not provider.spec.host_editable or (not raw.strip() and provider.spec.default_host):
+            return provider.default_host()
         try:
             host = normalize_host(raw)
             check_public_address(host)
@@ -147,19 +144,3 @@ class ScmIntegrationForm(forms.ModelForm):
         elif data.get("client_id") != instance.client_id or data.get("host") != instance.host:
             # The secret is sealed together with the client ID and the token URL.
             self.add_error("client_secret", "Re-enter the secret: it is sealed together with the client ID and host.")
-
-    def _check_server_version(self, data: dict) -> None:
-        result = probe_bitbucket_server(data["host"])
-        if result.error:
-            self.add_error("host", result.error)
-            return
-        self.server_version = result.version
-        self.server_warning = result.warning
-        if not result.supports_tokens:
-            self.add_error("host", f"This instance runs Bitbucket {result.version}; the portal needs 7.14 or later.")
-        elif data.get("oauth_enabled") and not result.supports_oauth:
-            self.add_error(
-                "oauth_enabled",
-                f"OAuth 2.0 needs Bitbucket 7.20 or later; this instance runs {result.version}. "
-                "Turn OAuth off and let users connect with HTTP access tokens.",
-            )

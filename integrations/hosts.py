@@ -11,8 +11,6 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.providers import ProviderSpec
-
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
@@ -22,13 +20,6 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def default_host(spec: ProviderSpec) -> str:
-    # Bitbucket Cloud's host is a setting so tests and the demo can point it at the emulator.
-    if spec.id == "bitbucket-cloud":
-        return settings.BITBUCKET_CLOUD_WEB_URL
-    return spec.default_host
 
 
 def normalize_host(value: str) -> str:

@@ -1,20 +1,17 @@
-"""Reads of repository access and connections, always through an org the user belongs to."""
+"""Reads of repository access (ScmIntegration), always from a runner of an org the user belongs to.
+
+The runner itself comes from `runners.selectors.runner_for_org`."""
 
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from integrations.models import Connection, ScmIntegration
-from portal.models import Organization
+from integrations.models import ScmIntegration
 from runners.models import Runner
 
 
-def runner_in_org(org: Organization, runner_id: int) -> Runner:
-    return get_object_or_404(Runner, pk=runner_id, organization=org)
-
-
-def integrations_of_runner(runner: Runner) -> QuerySet[ScmIntegration]:
+def integration_list(*, runner: Runner) -> QuerySet[ScmIntegration]:
     return (
         ScmIntegration.objects.filter(runner=runner)
         .select_related("runner")
@@ -23,11 +20,7 @@ def integrations_of_runner(runner: Runner) -> QuerySet[ScmIntegration]:
     )
 
 
-def integration_in_runner(runner: Runner, integration_id: int) -> ScmIntegration:
+def integration_get(*, runner: Runner, integration_id: int) -> ScmIntegration:
     return get_object_or_404(
         ScmIntegration.objects.select_related("runner", "organization"), pk=integration_id, runner=runner
     )
-
-
-def connections_of_user(user, org: Organization) -> QuerySet[Connection]:
-    return Connection.objects.filter(user=user, organization=org).select_related("integration", "integration__runner")

@@ -1,15 +1,18 @@
-"""Writes to repository access. The dialog, the admin inline and the API all come through here."""
+"""Writes to repository access (ScmIntegration), keyword arguments in. The dialog, the admin inline and
+the API reach these through `integrations.submit`, after the form and the host check."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.forms import ScmIntegrationForm
 from integrations.models import ScmIntegration
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
 from runners.agent.sealing import seal_client_secret
+from runners.models import Runner
 
 
 def integration_summary(integration: ScmIntegration) -> dict:
@@ -41,31 +44,17 @@ def _seal_secret(integration: ScmIntegration, secret: str) -> None:
     integration.secret_updated_at = timezone.now()
 
 
-@transaction.atomic
-def integration_save(*, form: ScmIntegrationForm, actor) -> ScmIntegration:
-    """Save a validated form: the row, then the secret sealed to the runner with the row's id bound in."""
-    if not form.is_valid():
-        raise ValidationFailed.from_form(form)
-    runner = form.runner
-    if runner is None:
-        raise ValidationFailed("Save the runner first, then configure its repository access.")
-    is_new = form.instance.pk is None
-    before = integration_summary(ScmIntegration.objects.get(pk=form.instance.pk)) if not is_new else {}
-    integration: ScmIntegration = form.save(commit=False)
-    integration.runner = runner
-    integration.organization_id = runner.organization_id
-    integration.server_version = form.server_version or integration.server_version
+def _store(integration: ScmIntegration, *, actor, client_secret: str, before: dict) -> ScmIntegration:
+    is_new = integration.pk is None
     integration.updated_by = actor if getattr(actor, "pk", None) else None
     if is_new:
         integration.created_by = integration.updated_by
-        if form.cleaned_data.get("oauth_key"):
-            integration.oauth_key = form.cleaned_data["oauth_key"]
     integration.save()
-    secret = form.cleaned_data.get("client_secret")
-    if secret:
+    if client_secret:
         # Sealed after the first save: the row's id is bound into the seal's info.
-        _seal_secret(integration, secret)
+        _seal_secret(integration, client_secret)
         integration.save(update_fields=["client_secret_sealed", "sealed_key_fingerprint", "secret_updated_at"])
+    runner = integration.runner
     audit_record(
         organization=runner.organization,
         actor=actor,
@@ -73,9 +62,60 @@ def integration_save(*, form: ScmIntegrationForm, actor) -> ScmIntegration:
         target=integration,
         target_label=f"{integration.spec.name} on {runner.name}",
         before=before,
-        after={**integration_summary(integration), "secret_replaced": bool(secret) and not is_new},
+        after={**integration_summary(integration), "secret_replaced": bool(client_secret) and not is_new},
     )
     return integration
+
+
+@transaction.atomic
+def integration_create(
+    *,
+    runner: Runner | None,
+    actor,
+    provider: str,
+    host: str,
+    oauth_enabled: bool,
+    pat_enabled: bool,
+    client_id: str = "",
+    client_secret: str = "",
+    optional_scopes: Sequence[str] = (),
+    oauth_key: str = "",
+    server_version: str = "",
+) -> ScmIntegration:
+    """Add a provider to a runner: the row, then the secret sealed to the runner with the row's id bound in."""
+    if runner is None:
+        raise ValidationFailed("Save the runner first, then configure its repository access.")
+    integration = ScmIntegration(
+        runner=runner, organization_id=runner.organization_id, provider=provider, host=host,
+        oauth_enabled=oauth_enabled, pat_enabled=pat_enabled, client_id=client_id,
+        optional_scopes=list(optional_scopes), server_version=server_version,
+    )
+    if oauth_key:
+        integration.oauth_key = oauth_key
+    return _store(integration, actor=actor, client_secret=client_secret, before={})
+
+
+@transaction.atomic
+def integration_update(
+    *,
+    integration: ScmIntegration,
+    actor,
+    host: str,
+    oauth_enabled: bool,
+    pat_enabled: bool,
+    client_id: str = "",
+    client_secret: str = "",
+    optional_scopes: Sequence[str] = (),
+    server_version: str = "",
+) -> ScmIntegration:
+    """Change a provider's settings; an empty `client_secret` keeps the sealed one, an empty
+    `server_version` the last one read."""
+    row = ScmIntegration.objects.select_for_update().select_related("runner__organization").get(pk=integration.pk)
+    before = integration_summary(row)
+    row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
+    row.optional_scopes = list(optional_scopes)
+    row.server_version = server_version or row.server_version
+    return _store(row, actor=actor, client_secret=client_secret, before=before)
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ SWEEP_AHEAD = timedelta(minutes=20)
 
 
 def _retry(task, exc: services.ConnectionTransientError):
-    # 429 Retry-After wins; otherwise exponential backoff with a little jitter, capped at 10 minutes.
+    # 429 Retry-After wins; otherwise exponential backoff (15 s, 30 s, 60 s, ...), capped at 10 minutes.
     countdown = exc.retry_after if exc.retry_after is not None else min(600, 15 * 2 ** task.request.retries)
     raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES)
 

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from integrations.views import access
+from integrations.views import integrations
 
 urlpatterns = [
-    path("add/", access.access_add, name="access_add"),
-    path("<int:integration_id>/", access.access_edit, name="access_edit"),
-    path("<int:integration_id>/remove/", access.access_remove, name="access_remove"),
+    path("add/", integrations.integration_add, name="integration_add"),
+    path("<int:integration_id>/", integrations.integration_edit, name="integration_edit"),
+    path("<int:integration_id>/remove/", integrations.integration_remove, name="integration_remove"),
 ]

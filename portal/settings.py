@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "portal",
     "runners",
     "integrations",
+    "integrations.oauth",
     "integrations.projects",
 ]
 
@@ -258,6 +259,8 @@ BITBUCKET_CLOUD_API_URL = env.str("BITBUCKET_CLOUD_API_URL", default="https://ap
 SCM_ALLOW_HTTP_HOSTS = env.bool("SCM_ALLOW_HTTP_HOSTS", default=False)
 SCM_ALLOW_PRIVATE_HOSTS = env.bool("SCM_ALLOW_PRIVATE_HOSTS", default=False)
 SCM_HTTP_TIMEOUT = env.float("SCM_HTTP_TIMEOUT", default=10.0)
+# Reading an admin-entered host (Bitbucket Server's version) while the admin waits on the dialog.
+SCM_HOST_PROBE_TIMEOUT = env.float("SCM_HOST_PROBE_TIMEOUT", default=5.0)
 
 # Runner agent channel.
 RUNNER_REGISTRATION_TOKEN_TTL_HOURS = 24

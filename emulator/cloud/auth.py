@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from emulator.cloud.errors import cloud_error
 from emulator.cloud.models import CloudRepository, CloudToken, CloudUser
 from emulator.cloud.scopes import ENDPOINT_SCOPES, expand
+from emulator.cloud.state import cloud_settings, cloud_state
 from emulator.httpcore import Request
 from emulator.oauth_common import basic_credentials, bearer_token, secrets_equal
 from emulator.store import State
@@ -53,8 +54,9 @@ class CloudIdentity:
 def authenticate(state: State, request: Request) -> CloudIdentity | None:
     """``None`` for an anonymous request; 401 for a credential that is wrong, revoked or expired."""
     token_value = bearer_token(request)
+    cloud = cloud_state(state)
     if token_value is not None:
-        token = state.cloud_tokens.get(token_value)
+        token = cloud.tokens.get(token_value)
         if token is None or token.kind not in BEARER_KINDS:
             raise cloud_error(401, "Invalid or unknown access token")
         return _checked(state, token)
@@ -65,17 +67,17 @@ def authenticate(state: State, request: Request) -> CloudIdentity | None:
             raise cloud_error(401, "Unsupported authorization scheme")
         return None
     login, secret = basic
-    token = state.cloud_tokens.get(secret)
+    token = cloud.tokens.get(secret)
     if token is None or token.kind not in ("api_token", "app_password"):
         raise cloud_error(401, "Invalid credentials")
-    owner = state.cloud_users.get(token.username or "")
+    owner = cloud.users.get(token.username or "")
     if owner is None:
         raise cloud_error(401, "Invalid credentials")
     # API tokens pair with the Atlassian account email, app passwords with the username.
     expected_login = owner.email if token.kind == "api_token" else owner.username
     if not secrets_equal(login.lower(), expected_login.lower()):
         raise cloud_error(401, "Invalid credentials")
-    if token.kind == "app_password" and state.settings.app_passwords_disabled:
+    if token.kind == "app_password" and cloud_settings(state.settings).app_passwords_disabled:
         raise cloud_error(401, "App passwords are no longer supported for Bitbucket Cloud. "
                                "Use an API token instead.")
     return _checked(state, token)
@@ -86,7 +88,7 @@ def _checked(state: State, token: CloudToken) -> CloudIdentity:
         raise cloud_error(401, "Access token was revoked")
     if token.expires_at is not None and token.expires_at <= time.time():
         raise cloud_error(401, "Access token expired. Use your refresh token to obtain a new access token.")
-    user = state.cloud_users.get(token.username) if token.username else None
+    user = cloud_state(state).users.get(token.username) if token.username else None
     return CloudIdentity(token=token, user=user)
 
 
@@ -131,7 +133,7 @@ def repo_permission(state: State, identity: CloudIdentity | None, repo: CloudRep
     user = identity.user
     if user is None:
         return public
-    workspace = state.workspaces.get(repo.workspace)
+    workspace = cloud_state(state).workspaces.get(repo.workspace)
     role = workspace.members.get(user.username) if workspace else None
     level = ADMIN if role in ("owner", "admin") else READ if role == "member" else 0
     level = max(level, _REPO_PERMISSION_LEVELS.get(repo.permissions.get(user.username, ""), 0))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from emulator.clock import now
 from emulator.cloud import shapes
 from emulator.cloud.models import CloudRepository, Issue, PullRequest
+from emulator.cloud.state import cloud_settings, cloud_state
 from emulator.delivery import Target, deliver
 from emulator.httpcore import HttpError, Response
 from emulator.store import State
@@ -33,7 +34,7 @@ def trigger(app: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         raise _bad(f"event must be one of {', '.join(EVENTS)}")
     with app.state.lock:
         state = app.state
-        repo = state.cloud_repos.get(str(body.get("repository", "")).lower())
+        repo = cloud_state(state).repos.get(str(body.get("repository", "")).lower())
         if repo is None:
             raise _bad(f"Unknown repository {body.get('repository')!r} (use workspace/slug)")
         actor = _actor(state, repo, body.get("actor"))
@@ -57,22 +58,23 @@ def trigger(app: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _actor(state: State, repo: CloudRepository, username: Any) -> str:
+    cloud = cloud_state(state)
     if username:
-        if username not in state.cloud_users:
+        if username not in cloud.users:
             raise _bad(f"Unknown user {username!r}")
         return str(username)
-    workspace = state.workspaces[repo.workspace]
+    workspace = cloud.workspaces[repo.workspace]
     owner = next((u for u, role in workspace.members.items() if role == "owner"), None)
-    return owner or next(iter(state.cloud_users))
+    return owner or next(iter(cloud.users))
 
 
 def repository_payload(state: State, repo: CloudRepository) -> dict[str, Any]:
     settings = state.settings
-    workspace = state.workspaces[repo.workspace]
+    workspace = cloud_state(state).workspaces[repo.workspace]
     out = shapes.repository_summary(settings, repo)
     full = shapes.repository(state, repo)
     project = shapes.project(settings, workspace, repo.project_key)
-    project["links"]["self"] = shapes.link(f"{settings.cloud_url}/2.0/workspaces/{workspace.slug}/projects/"
+    project["links"]["self"] = shapes.link(f"{cloud_settings(settings).url}/2.0/workspaces/{workspace.slug}/projects/"
                                            f"{repo.project_key}")
     out.update({"scm": "git", "website": None, "owner": full["owner"],
                 "workspace": shapes.workspace_full(settings, workspace), "is_private": repo.is_private,
@@ -81,7 +83,7 @@ def repository_payload(state: State, repo: CloudRepository) -> dict[str, Any]:
 
 
 def _ref(state: State, repo: CloudRepository, branch: str, head: str) -> dict[str, Any]:
-    web = f"{state.settings.cloud_url}/{repo.full_name}"
+    web = f"{cloud_settings(state.settings).url}/{repo.full_name}"
     out = shapes.branch(state, repo, branch)
     out["target"] = shapes.commit(state, repo, repo.git.commits[head], full=False)
     out["links"]["pullrequest_create"] = shapes.link(f"{web}/pull-requests/new?source={quote(branch)}&t=1")
@@ -90,7 +92,7 @@ def _ref(state: State, repo: CloudRepository, branch: str, head: str) -> dict[st
 
 def _push(state: State, repo: CloudRepository, actor: str, body: dict[str, Any]):
     branch = str(body.get("branch") or repo.git.main_branch)
-    user = state.cloud_users[actor]
+    user = cloud_state(state).users[actor]
     old, commit = repo.git.push(seed=repo.uuid, branch=branch,
                                 message=str(body.get("message") or "Update README.md\n"),
                                 author_name=user.display_name, author_email=user.email, author_username=actor)
@@ -103,8 +105,8 @@ def _push(state: State, repo: CloudRepository, actor: str, body: dict[str, Any])
         repo.git.commits[commit.hash] = commit
         repo.git.branches[branch] = commit.hash
     repo.updated_on = now()
-    api = f"{state.settings.cloud_url}/2.0/repositories/{repo.full_name}"
-    web = f"{state.settings.cloud_url}/{repo.full_name}"
+    api = f"{cloud_settings(state.settings).url}/2.0/repositories/{repo.full_name}"
+    web = f"{cloud_settings(state.settings).url}/{repo.full_name}"
     new_ref = _ref(state, repo, branch, commit.hash)
     old_ref = None
     links: dict[str, Any] = {"commits": shapes.link(f"{api}/commits?include={commit.hash}"),
@@ -123,7 +125,7 @@ def _push(state: State, repo: CloudRepository, actor: str, body: dict[str, Any])
 
 
 def _pullrequest(state: State, repo: CloudRepository, actor: str, event: str, body: dict[str, Any]):
-    user = state.cloud_users[actor]
+    user = cloud_state(state).users[actor]
     if event == "pullrequest:created":
         source = str(body.get("source") or body.get("branch") or "feature/emulated")
         destination = str(body.get("destination") or repo.git.main_branch)
@@ -164,7 +166,7 @@ def _issue(state: State, repo: CloudRepository, actor: str, body: dict[str, Any]
     item = Issue(id=number, title=str(body.get("title") or "Emulated issue"),
                  content=str(body.get("content") or ""), reporter=actor)
     repo.issues[number] = item
-    payload = {"actor": shapes.account(state.settings, state.cloud_users[actor]),
+    payload = {"actor": shapes.account(state.settings, cloud_state(state).users[actor]),
                "issue": shapes.issue(state, repo, item), "repository": repository_payload(state, repo)}
     return payload, {"issue": number}
 

@@ -10,6 +10,7 @@ from emulator.cloud.auth import ADMIN, CloudIdentity
 from emulator.cloud.errors import cloud_error, not_found
 from emulator.cloud.lookup import visible_repo
 from emulator.cloud.models import CloudHook, CloudRepository, braced_uuid
+from emulator.cloud.state import cloud_settings
 from emulator.httpcore import HttpError, Request, Response
 from emulator.paging import cloud_page
 
@@ -48,7 +49,7 @@ def list_hooks(app: Emulator, request: Request, identity: CloudIdentity | None, 
                repo_slug: str) -> Response:
     repo = _admin_repo(app, identity, workspace, repo_slug)
     hooks = sorted(repo.hooks.values(), key=lambda h: h.created_at)
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, hooks,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, hooks,
                                          lambda hook: shapes.hook(app.settings, repo, hook)))
 
 
@@ -61,7 +62,7 @@ def create_hook(app: Emulator, request: Request, identity: CloudIdentity | None,
                      events=fields["events"], active=fields.get("active", True), secret=fields.get("secret"),
                      skip_cert_verification=fields.get("skip_cert_verification", False))
     repo.hooks[hook.uuid] = hook
-    location = f"{app.settings.cloud_url}/2.0/repositories/{repo.full_name}/hooks/{quote(hook.uuid, safe='')}"
+    location = f"{cloud_settings(app.settings).url}/2.0/repositories/{repo.full_name}/hooks/{quote(hook.uuid, safe='')}"
     return Response.json(201, shapes.hook(app.settings, repo, hook), [("Location", location)])
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from emulator.cloud.auth import CloudIdentity, repo_permission
 from emulator.cloud.errors import cloud_error, not_found
 from emulator.cloud.models import CloudRepository
+from emulator.cloud.state import cloud_state
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
@@ -15,10 +16,11 @@ if TYPE_CHECKING:
 def visible_repo(app: Emulator, identity: CloudIdentity | None, workspace: str, repo_slug: str,
                  minimum: int = 1) -> CloudRepository:
     state = app.state
+    cloud = cloud_state(state)
     workspace = workspace.lower()  # Bitbucket matches workspace and repository slugs case-insensitively
-    if workspace not in state.workspaces:
+    if workspace not in cloud.workspaces:
         raise not_found(f"Workspace {workspace}")
-    repo = state.cloud_repos.get(f"{workspace}/{repo_slug.lower()}")
+    repo = cloud.repos.get(f"{workspace}/{repo_slug.lower()}")
     if repo is None:
         raise not_found(f"Repository {workspace}/{repo_slug}")
     level = repo_permission(state, identity, repo)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from emulator.cloud.models import CloudRefreshToken, CloudToken, Consumer
 from emulator.cloud.scopes import SCOPE_DESCRIPTIONS
+from emulator.cloud.state import NAME, cloud_settings, cloud_state
 from emulator.httpcore import Request, Response
 from emulator.oauth_common import (
     add_query,
@@ -34,7 +35,7 @@ def split_scopes(raw: str | None) -> list[str]:
 
 def authorize_page(app: Emulator, request: Request) -> Response:
     state = app.state
-    consumer = state.consumers.get(request.arg("client_id") or "")
+    consumer = cloud_state(state).consumers.get(request.arg("client_id") or "")
     if consumer is None:
         return error_page(400, "Invalid client_id: no OAuth consumer with this key exists.")
     given_redirect = request.arg("redirect_uri")
@@ -46,11 +47,11 @@ def authorize_page(app: Emulator, request: Request) -> Response:
             "error": "unsupported_response_type", "state": request.arg("state")}))
     # Bitbucket Cloud takes the scopes from the consumer; a scope parameter narrows them.
     scopes = split_scopes(request.arg("scope")) or list(consumer.scopes)
-    pending = PendingAuthorization(flavour="cloud", client_id=consumer.key, redirect_uri=redirect_uri,
+    pending = PendingAuthorization(flavour=NAME, client_id=consumer.key, redirect_uri=redirect_uri,
                                    state=request.arg("state"), scopes=scopes,
                                    redirect_uri_given=bool(given_redirect))
     request_id = start_authorization(state, pending)
-    users = [(u.username, f"{u.display_name} ({u.username})") for u in state.cloud_users.values()]
+    users = [(u.username, f"{u.display_name} ({u.username})") for u in cloud_state(state).users.values()]
     return consent_page(
         title="Authorize access to Bitbucket Cloud",
         action=AUTHORIZE_PATH,
@@ -63,22 +64,22 @@ def authorize_page(app: Emulator, request: Request) -> Response:
 
 def authorize_decision(app: Emulator, request: Request) -> Response:
     state = app.state
-    return decide_authorization(state, request.form(), flavour="cloud", users=state.cloud_users)
+    return decide_authorization(state, request.form(), flavour=NAME, users=cloud_state(state).users)
 
 
 def access_token(app: Emulator, request: Request) -> Response:
     state = app.state
     form = request.form()
     client_id, client_secret = client_credentials(request, form)
-    consumer = state.consumers.get(client_id)
+    consumer = cloud_state(state).consumers.get(client_id)
     if consumer is None or not secrets_equal(client_secret, consumer.secret):
         raise oauth_error(401, "invalid_client", "Invalid OAuth client credentials")
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
-        found = consume_code(state, "cloud", form.get("code", ""), consumer.key, form.get("redirect_uri"))
+        found = consume_code(state, NAME, form.get("code", ""), consumer.key, form.get("redirect_uri"))
         return _token_response(state, consumer, found.username, found.scopes)
     if grant_type == "refresh_token":
-        refresh = state.cloud_refresh_tokens.get(form.get("refresh_token", ""))
+        refresh = cloud_state(state).refresh_tokens.get(form.get("refresh_token", ""))
         if refresh is None or refresh.consumer_key != consumer.key or refresh.revoked:
             raise oauth_error(400, "invalid_grant", "Invalid refresh_token")
         if refresh.used:
@@ -90,13 +91,14 @@ def access_token(app: Emulator, request: Request) -> Response:
 
 
 def _token_response(state: State, consumer: Consumer, username: str, scopes: list[str]) -> Response:
-    ttl = state.settings.cloud_access_token_ttl
+    ttl = cloud_settings(state.settings).access_token_ttl
     access = CloudToken(value=new_secret("bbemu-oauth-"), kind="oauth", scopes=list(scopes), username=username,
                         consumer_key=consumer.key, expires_at=time.time() + ttl)
     refresh = CloudRefreshToken(value=new_secret("bbemu-refresh-"), consumer_key=consumer.key,
                                 username=username, scopes=list(scopes))
-    state.cloud_tokens[access.value] = access
-    state.cloud_refresh_tokens[refresh.value] = refresh
+    cloud = cloud_state(state)
+    cloud.tokens[access.value] = access
+    cloud.refresh_tokens[refresh.value] = refresh
     granted = " ".join(scopes)
     return Response.json(200, {
         "access_token": access.value,

@@ -10,6 +10,7 @@ from emulator.cloud.auth import CloudIdentity
 from emulator.cloud.errors import cloud_error, not_found
 from emulator.cloud.lookup import visible_repo
 from emulator.cloud.models import CloudRepository
+from emulator.cloud.state import cloud_settings
 from emulator.gitdata import Commit
 from emulator.httpcore import Request, Response
 from emulator.paging import cloud_page
@@ -22,7 +23,7 @@ def list_branches(app: Emulator, request: Request, identity: CloudIdentity | Non
                   repo_slug: str) -> Response:
     repo = visible_repo(app, identity, workspace, repo_slug)
     names = sorted(repo.git.branches)
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, names,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, names,
                                          lambda name: shapes.branch(app.state, repo, name)))
 
 
@@ -38,7 +39,7 @@ def list_tags(app: Emulator, request: Request, identity: CloudIdentity | None, w
               repo_slug: str) -> Response:
     repo = visible_repo(app, identity, workspace, repo_slug)
     names = sorted(repo.git.tags)
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, names,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, names,
                                          lambda name: shapes.tag(app.state, repo, name)))
 
 
@@ -68,7 +69,7 @@ def list_commits(app: Emulator, request: Request, identity: CloudIdentity | None
     repo = visible_repo(app, identity, workspace, repo_slug)
     head = _commit_or_404(repo, revision or repo.git.main_branch)
     history = repo.git.history(head.hash)
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, history,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, history,
                                          lambda item: shapes.commit(app.state, repo, item)))
 
 
@@ -77,7 +78,7 @@ def list_pullrequests(app: Emulator, request: Request, identity: CloudIdentity |
     repo = visible_repo(app, identity, workspace, repo_slug)
     states = {value.upper() for value in request.query.get("state", [])} or {"OPEN"}
     prs = [pr for pr in sorted(repo.pullrequests.values(), key=lambda p: -p.id) if pr.state in states]
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, prs,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, prs,
                                          lambda pr: shapes.pullrequest(app.state, repo, pr)))
 
 
@@ -102,7 +103,7 @@ def list_issues(app: Emulator, request: Request, identity: CloudIdentity | None,
                 repo_slug: str) -> Response:
     repo = _issue_tracker(app, identity, workspace, repo_slug)
     issues = sorted(repo.issues.values(), key=lambda i: i.id)
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, issues,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, issues,
                                          lambda item: shapes.issue(app.state, repo, item)))
 
 
@@ -124,7 +125,7 @@ def get_src(app: Emulator, request: Request, identity: CloudIdentity | None, wor
     if repofiles.is_directory(files, path):
         entries = repofiles.listing(files, path)
         return Response.json(200, cloud_page(
-            request, app.settings.cloud_url, entries,
+            request, cloud_settings(app.settings).url, entries,
             lambda entry: _tree_entry(app, repo, target, entry[0], entry[1]), default_pagelen=100))
     if path not in files:
         raise not_found(f"No such file or directory: {path}")
@@ -135,7 +136,7 @@ def get_src(app: Emulator, request: Request, identity: CloudIdentity | None, wor
 
 def _tree_entry(app: Emulator, repo: CloudRepository, target: Commit, path: str,
                 directory: bool) -> dict[str, Any]:
-    api = f"{app.settings.cloud_url}/2.0/repositories/{repo.full_name}"
+    api = f"{cloud_settings(app.settings).url}/2.0/repositories/{repo.full_name}"
     entry: dict[str, Any] = {
         "type": "commit_directory" if directory else "commit_file",
         "path": path,

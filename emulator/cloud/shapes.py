@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from emulator.clock import iso
 from emulator.cloud.models import CloudHook, CloudRepository, CloudUser, Issue, PullRequest, Workspace
+from emulator.cloud.state import cloud_settings, cloud_state
 from emulator.config import Settings
 from emulator.gitdata import Commit
 from emulator.store import State
@@ -26,9 +27,9 @@ def link(href: str) -> dict[str, str]:
 
 class CloudUrls:
     def __init__(self, settings: Settings) -> None:
-        self.web = settings.cloud_url
-        self.api = settings.cloud_url + "/2.0"
-        self.host = settings.cloud_url.split("://", 1)[1].split(":", 1)[0]
+        self.web = cloud_settings(settings).url
+        self.api = cloud_settings(settings).url + "/2.0"
+        self.host = cloud_settings(settings).url.split("://", 1)[1].split(":", 1)[0]
 
     def repo_api(self, repo: CloudRepository) -> str:
         return f"{self.api}/repositories/{repo.full_name}"
@@ -138,9 +139,10 @@ def repository(state: State, repo: CloudRepository) -> dict[str, Any]:
     settings = state.settings
     urls = CloudUrls(settings)
     api, web = urls.repo_api(repo), urls.repo_web(repo)
-    workspace = state.workspaces[repo.workspace]
+    cloud = cloud_state(state)
+    workspace = cloud.workspaces[repo.workspace]
     owner_name = next((u for u, role in workspace.members.items() if role == "owner"), None)
-    owner = state.cloud_users.get(owner_name or "")
+    owner = cloud.users.get(owner_name or "")
     out = repository_summary(settings, repo)
     out["links"].update({
         "pullrequests": link(f"{api}/pullrequests"),
@@ -182,7 +184,7 @@ def commit(state: State, repo: CloudRepository, item: Commit, *, full: bool = Tr
     urls = CloudUrls(settings)
     api, web = urls.repo_api(repo), urls.repo_web(repo)
     author: dict[str, Any] = {"type": "author", "raw": f"{item.author_name} <{item.author_email}>"}
-    user = state.cloud_users.get(item.author_username or "")
+    user = cloud_state(state).users.get(item.author_username or "")
     if user is not None:
         author["user"] = account(settings, user)
     out: dict[str, Any] = {
@@ -254,7 +256,7 @@ def pullrequest(state: State, repo: CloudRepository, pr: PullRequest) -> dict[st
     settings = state.settings
     urls = CloudUrls(settings)
     api = f"{urls.repo_api(repo)}/pullrequests/{pr.id}"
-    author = state.cloud_users.get(pr.author)
+    author = cloud_state(state).users.get(pr.author)
 
     def endpoint(branch_name: str, commit_hash: str) -> dict[str, Any]:
         return {
@@ -328,7 +330,7 @@ def issue(state: State, repo: CloudRepository, item: Issue) -> dict[str, Any]:
             "vote": link(f"{api}/vote"),
         },
     }
-    reporter = state.cloud_users.get(item.reporter)
+    reporter = cloud_state(state).users.get(item.reporter)
     if reporter is not None:
         out["reporter"] = account(settings, reporter)
     return out

@@ -8,6 +8,7 @@ from emulator.cloud import bbql, shapes
 from emulator.cloud.auth import ADMIN, READ, WRITE, CloudIdentity, repo_permission, require_authenticated
 from emulator.cloud.errors import cloud_error, not_found
 from emulator.cloud.lookup import visible_repo
+from emulator.cloud.state import cloud_settings, cloud_state
 from emulator.httpcore import Request, Response
 from emulator.paging import cloud_page
 
@@ -49,7 +50,7 @@ def get_user(app: Emulator, request: Request, identity: CloudIdentity | None) ->
 def get_user_emails(app: Emulator, request: Request, identity: CloudIdentity | None) -> Response:
     identity = _user_identity(identity)
     user = identity.user
-    base = app.settings.cloud_url
+    base = cloud_settings(app.settings).url
     addresses = [(user.email, True, True)] + [(email, False, confirmed) for email, confirmed in user.other_emails]
 
     def render(item: tuple[str, bool, bool]) -> dict:
@@ -64,7 +65,7 @@ def get_user_workspaces(app: Emulator, request: Request, identity: CloudIdentity
     identity = _user_identity(identity)
     state = app.state
     memberships = []
-    for workspace in state.workspaces.values():
+    for workspace in cloud_state(state).workspaces.values():
         role = workspace.members.get(identity.user.username)
         if role:
             memberships.append((workspace, role in ("owner", "admin")))
@@ -75,16 +76,17 @@ def get_user_workspaces(app: Emulator, request: Request, identity: CloudIdentity
             "type": "workspace_access",
             "administrator": administrator,
             "workspace": shapes.workspace_base(app.settings, workspace),
-            "links": {"self": shapes.link(f"{app.settings.cloud_url}/2.0/user/workspaces/{workspace.slug}")},
+            "links": {"self": shapes.link(f"{cloud_settings(app.settings).url}/2.0/user/workspaces/{workspace.slug}")},
         }
 
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, memberships, render))
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, memberships, render))
 
 
 def list_repositories(app: Emulator, request: Request, identity: CloudIdentity | None,
                       workspace: str) -> Response:
     state = app.state
-    found = state.workspaces.get(workspace)
+    cloud = cloud_state(state)
+    found = cloud.workspaces.get(workspace)
     if found is None:
         raise not_found(f"Workspace {workspace}")
     role = request.arg("role")
@@ -94,7 +96,7 @@ def list_repositories(app: Emulator, request: Request, identity: CloudIdentity |
         require_authenticated(identity)
     is_owner = bool(identity and identity.user and found.members.get(identity.user.username) == "owner")
     repos = []
-    for repo in state.cloud_repos.values():
+    for repo in cloud.repos.values():
         if repo.workspace != workspace:
             continue
         level = repo_permission(state, identity, repo)
@@ -106,7 +108,7 @@ def list_repositories(app: Emulator, request: Request, identity: CloudIdentity |
             continue
         repos.append(repo)
     repos = bbql.sort_repositories(bbql.filter_repositories(repos, request.arg("q")), request.arg("sort"))
-    return Response.json(200, cloud_page(request, app.settings.cloud_url, repos,
+    return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, repos,
                                          lambda repo: shapes.repository(state, repo)))
 
 

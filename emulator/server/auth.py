@@ -13,6 +13,7 @@ from emulator.httpcore import Request
 from emulator.oauth_common import basic_credentials, bearer_token, secrets_equal
 from emulator.server.errors import server_error
 from emulator.server.models import PROJECT_LEVELS, REPO_LEVELS, Project, ServerRepository, ServerToken, ServerUser
+from emulator.server.state import server_state
 from emulator.store import State
 
 INCORRECT_CREDENTIALS = "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
@@ -53,8 +54,9 @@ class ServerIdentity:
 
 def authenticate(state: State, request: Request) -> ServerIdentity | None:
     token_value = bearer_token(request)
+    server = server_state(state)
     if token_value is not None:
-        token = state.server_tokens.get(token_value)
+        token = server.tokens.get(token_value)
         if token is None:
             raise _failed()
         return _checked(state, token)
@@ -64,10 +66,10 @@ def authenticate(state: State, request: Request) -> ServerIdentity | None:
             raise _failed()
         return None
     login, secret = basic
-    user = state.server_user_by_name(login)
+    user = server.user_by_name(login)
     if user is None:
         raise _failed()
-    token = state.server_tokens.get(secret)
+    token = server.tokens.get(secret)
     # Only user-level HTTP access tokens work as a password, and only for their own user.
     if token is not None and token.kind == "http_access_token" and token.level == "user" \
             and token.username == user.slug:
@@ -80,7 +82,7 @@ def authenticate(state: State, request: Request) -> ServerIdentity | None:
 def _checked(state: State, token: ServerToken) -> ServerIdentity:
     if token.revoked or (token.expires_at is not None and token.expires_at <= time.time()):
         raise _failed()
-    user = state.server_users.get(token.username) if token.username else None
+    user = server_state(state).users.get(token.username) if token.username else None
     if token.level in ("project", "repository"):
         user = None
     return ServerIdentity(user=user, token=token)
@@ -92,7 +94,7 @@ def _failed():
 
 
 def user_repo_level(state: State, user: ServerUser | None, repo: ServerRepository) -> int:
-    project = state.projects[repo.project_key]
+    project = server_state(state).projects[repo.project_key]
     public = READ if (repo.public or project.public) else 0
     if user is None:
         return public
@@ -104,7 +106,7 @@ def user_repo_level(state: State, user: ServerUser | None, repo: ServerRepositor
 
 
 def repo_level(state: State, identity: ServerIdentity | None, repo: ServerRepository) -> int:
-    project = state.projects[repo.project_key]
+    project = server_state(state).projects[repo.project_key]
     public = repo.public or project.public
     if identity is None:
         return READ if public else 0
@@ -122,7 +124,7 @@ def project_visible(state: State, identity: ServerIdentity | None, project: Proj
     if project.public:
         return True
     if any(repo_level(state, identity, repo) >= READ
-           for (key, _), repo in state.server_repos.items() if key == project.key):
+           for (key, _), repo in server_state(state).repos.items() if key == project.key):
         return True
     if identity is None or identity.cap() < READ:
         return False

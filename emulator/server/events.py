@@ -15,6 +15,7 @@ from emulator.httpcore import HttpError, Response
 from emulator.server import shapes
 from emulator.server.hooks import PING_EVENT, delivery_headers, ping
 from emulator.server.models import ServerPullRequest, ServerRepository
+from emulator.server.state import server_settings, server_state
 from emulator.store import State
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def trigger(app: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     with app.state.lock:
         state = app.state
         key, _, slug = str(body.get("repository", "")).partition("/")
-        repo = state.server_repo(key, slug)
+        repo = server_state(state).repo(key, slug)
         if repo is None:
             raise _bad(f"Unknown repository {body.get('repository')!r} (use PROJECT_KEY/slug or ~user/slug)")
         if event == PING_EVENT:
@@ -56,15 +57,16 @@ def trigger(app: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _actor(state: State, repo: ServerRepository, slug: Any) -> str:
+    server = server_state(state)
     if slug:
-        if slug not in state.server_users:
+        if slug not in server.users:
             raise _bad(f"Unknown user {slug!r}")
         return str(slug)
-    project = state.projects[repo.project_key]
+    project = server.projects[repo.project_key]
     if project.personal_owner:
         return project.personal_owner
     admins = [u for u, p in project.permissions.items() if p == "PROJECT_ADMIN"]
-    return admins[0] if admins else next(iter(state.server_users))
+    return admins[0] if admins else next(iter(server.users))
 
 
 def _date() -> str:
@@ -73,7 +75,7 @@ def _date() -> str:
 
 def _refs_changed(state: State, repo: ServerRepository, actor: str, body: dict[str, Any]):
     branch = str(body.get("branch") or repo.git.main_branch)
-    user = state.server_users[actor]
+    user = server_state(state).users[actor]
     old, commit = repo.git.push(seed=f"{repo.project_key}/{repo.slug}", branch=branch,
                                 message=str(body.get("message") or "Update README.md\n"),
                                 author_name=user.display_name, author_email=user.email, author_username=actor)
@@ -86,7 +88,7 @@ def _refs_changed(state: State, repo: ServerRepository, actor: str, body: dict[s
 
 
 def _pull_request(state: State, repo: ServerRepository, actor: str, event: str, body: dict[str, Any]):
-    user = state.server_users[actor]
+    user = server_state(state).users[actor]
     seed = f"{repo.project_key}/{repo.slug}"
     extra: dict[str, Any] = {}
     if event == "pr:opened":
@@ -120,7 +122,7 @@ def _pull_request(state: State, repo: ServerRepository, actor: str, event: str, 
             pr.state, pr.closed, pr.merge_commit = "MERGED", now(), merge.hash
         else:
             pr.state, pr.closed = "DECLINED", now()
-    iso_dates = shapes.version_tuple(state.settings.server_version) >= (10, 3)
+    iso_dates = shapes.version_tuple(server_settings(state.settings).version) >= (10, 3)
     payload = {"eventKey": event, "date": _date(), "actor": shapes.user(state, user),
                "pullRequest": shapes.pull_request(state, repo, pr, iso_dates=iso_dates), **extra}
     return payload, {"pull_request": pr.id}

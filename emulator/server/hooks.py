@@ -14,6 +14,7 @@ from emulator.server import shapes
 from emulator.server.auth import ADMIN, ServerIdentity
 from emulator.server.errors import server_error
 from emulator.server.models import ServerHook, ServerRepository
+from emulator.server.state import server_settings
 from emulator.server.views import find_repo
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def ping(app: Emulator, targets: list[Target]) -> list[dict[str, Any]]:
 
 def delivery_headers(app: Emulator, event: str, delivery_id: str) -> dict[str, str]:
     return {"X-Event-Key": event, "X-Request-Id": delivery_id, "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": f"Bitbucket version: {app.settings.server_version}, Post webhook plugin"}
+            "User-Agent": f"Bitbucket version: {server_settings(app.settings).version}, Post webhook plugin"}
 
 
 def _validate(body: Any, *, creating: bool) -> dict[str, Any]:

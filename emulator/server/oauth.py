@@ -19,6 +19,7 @@ from emulator.oauth_common import (
     verify_pkce,
 )
 from emulator.server.models import OAuthClient, ServerRefreshToken, ServerToken
+from emulator.server.state import NAME, server_settings, server_state
 from emulator.store import PendingAuthorization, State, new_secret
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ SCOPE_DESCRIPTIONS = {
 
 def authorize_page(app: Emulator, request: Request) -> Response:
     state = app.state
-    client = state.oauth_clients.get(request.arg("client_id") or "")
+    client = server_state(state).oauth_clients.get(request.arg("client_id") or "")
     if client is None:
         return error_page(400, "Invalid client_id: no application link with this client ID exists.")
     redirect_uri = request.arg("redirect_uri") or client.redirect_uri
@@ -62,11 +63,11 @@ def authorize_page(app: Emulator, request: Request) -> Response:
         return Response.redirect(add_query(redirect_uri, {
             "error": "invalid_request", "error_description": "code_challenge_method must be S256",
             "state": reply_state}))
-    pending = PendingAuthorization(flavour="server", client_id=client.client_id, redirect_uri=redirect_uri,
+    pending = PendingAuthorization(flavour=NAME, client_id=client.client_id, redirect_uri=redirect_uri,
                                    state=reply_state, scopes=scopes, code_challenge=challenge,
                                    code_challenge_method=method, redirect_uri_given=True)
     request_id = start_authorization(state, pending)
-    users = [(u.slug, f"{u.display_name} ({u.slug})") for u in state.server_users.values()]
+    users = [(u.slug, f"{u.display_name} ({u.slug})") for u in server_state(state).users.values()]
     return consent_page(title="Authorize access to Bitbucket", action=request.mount + AUTHORIZE_PATH,
                         request_id=request_id, app_name=client.name,
                         scopes=[(s, SCOPE_DESCRIPTIONS[s]) for s in scopes], users=users)
@@ -74,23 +75,23 @@ def authorize_page(app: Emulator, request: Request) -> Response:
 
 def authorize_decision(app: Emulator, request: Request) -> Response:
     state = app.state
-    return decide_authorization(state, request.form(), flavour="server", users=state.server_users)
+    return decide_authorization(state, request.form(), flavour=NAME, users=server_state(state).users)
 
 
 def token(app: Emulator, request: Request) -> Response:
     state = app.state
     form = request.form()
     client_id, client_secret = client_credentials(request, form)
-    client = state.oauth_clients.get(client_id)
+    client = server_state(state).oauth_clients.get(client_id)
     if client is None or not secrets_equal(client_secret, client.client_secret):
         raise oauth_error(401, "invalid_client", "Client authentication failed")
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
-        found = consume_code(state, "server", form.get("code", ""), client.client_id, form.get("redirect_uri"))
+        found = consume_code(state, NAME, form.get("code", ""), client.client_id, form.get("redirect_uri"))
         verify_pkce(found, form.get("code_verifier"))
         return _token_response(state, client, found.username, found.scopes)
     if grant_type == "refresh_token":
-        refresh = state.server_refresh_tokens.get(form.get("refresh_token", ""))
+        refresh = server_state(state).refresh_tokens.get(form.get("refresh_token", ""))
         if refresh is None or refresh.client_id != client.client_id or refresh.revoked or refresh.used:
             raise oauth_error(400, "invalid_grant", "The refresh token is invalid, expired or already used")
         refresh.used = True
@@ -99,13 +100,14 @@ def token(app: Emulator, request: Request) -> Response:
 
 
 def _token_response(state: State, client: OAuthClient, username: str, scopes: list[str]) -> Response:
-    ttl = state.settings.server_access_token_ttl
+    ttl = server_settings(state.settings).access_token_ttl
     access = ServerToken(value=new_secret("bbemu-dc-oauth-"), kind="oauth", permissions=list(scopes),
                          username=username, client_id=client.client_id, expires_at=time.time() + ttl)
     refresh = ServerRefreshToken(value=new_secret("bbemu-dc-refresh-"), client_id=client.client_id,
                                  username=username, scopes=list(scopes))
-    state.server_tokens[access.value] = access
-    state.server_refresh_tokens[refresh.value] = refresh
+    server = server_state(state)
+    server.tokens[access.value] = access
+    server.refresh_tokens[refresh.value] = refresh
     return Response.json(200, {"scope": " ".join(scopes), "access_token": access.value, "token_type": "bearer",
                                "expires_in": ttl, "refresh_token": refresh.value},
                          [("Cache-Control", "no-store")])

@@ -12,6 +12,7 @@ from typing import Any
 from emulator.clock import epoch_ms
 from emulator.gitdata import Commit
 from emulator.server.models import Project, ServerHook, ServerPullRequest, ServerRepository, ServerUser
+from emulator.server.state import server_settings, server_state
 from emulator.store import State
 
 SSH_PORT = 7999
@@ -36,19 +37,19 @@ def application_properties(version: str, started: datetime) -> dict[str, str]:
 
 
 def user(state: State, item: ServerUser) -> dict[str, Any]:
-    base = state.settings.server_link_base
+    base = server_settings(state.settings).link_base
     return {"name": item.name, "emailAddress": item.email, "active": True, "displayName": item.display_name,
             "id": item.id, "slug": item.slug, "type": "NORMAL", "links": links_self(f"{base}/users/{item.slug}")}
 
 
 def project(state: State, item: Project) -> dict[str, Any]:
-    base = state.settings.server_link_base
+    base = server_settings(state.settings).link_base
     out: dict[str, Any] = {"key": item.key, "id": item.id, "name": item.name, "public": item.public,
                            "type": item.type}
     if item.description:
         out["description"] = item.description
     if item.personal_owner:
-        owner = state.server_users[item.personal_owner]
+        owner = server_state(state).users[item.personal_owner]
         out["owner"] = user(state, owner)
         out["links"] = links_self(f"{base}/users/{owner.slug}")
     else:
@@ -57,9 +58,9 @@ def project(state: State, item: Project) -> dict[str, Any]:
 
 
 def repository(state: State, repo: ServerRepository) -> dict[str, Any]:
-    settings = state.settings
-    base = settings.server_link_base
-    owner_project = state.projects[repo.project_key]
+    settings = server_settings(state.settings)
+    base = settings.link_base
+    owner_project = server_state(state).projects[repo.project_key]
     if owner_project.personal_owner:
         browse = f"{base}/users/{owner_project.personal_owner}/repos/{repo.slug}/browse"
         clone_path = f"~{owner_project.personal_owner}/{repo.slug}.git"
@@ -81,7 +82,7 @@ def repository(state: State, repo: ServerRepository) -> dict[str, Any]:
         "links": {
             "clone": [
                 {"href": f"{base}/scm/{clone_path}", "name": "http"},
-                {"href": f"ssh://git@{settings.server_host}:{SSH_PORT}/{clone_path}", "name": "ssh"},
+                {"href": f"ssh://git@{settings.host}:{SSH_PORT}/{clone_path}", "name": "ssh"},
             ],
             "self": [{"href": browse}],
         },
@@ -130,7 +131,7 @@ def pull_request(state: State, repo: ServerRepository, pr: ServerPullRequest, *,
         return {"id": f"refs/heads/{name}", "displayId": name, "latestCommit": head, "type": "BRANCH",
                 "repository": repo_json}
 
-    author = state.server_users[pr.author]
+    author = server_state(state).users[pr.author]
     out: dict[str, Any] = {
         "id": pr.id,
         "version": pr.version,

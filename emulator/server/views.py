@@ -10,13 +10,14 @@ from emulator.server import shapes
 from emulator.server.auth import READ, ServerIdentity, project_visible, repo_level
 from emulator.server.errors import no_such_project, no_such_repository, not_permitted, server_error
 from emulator.server.models import REPO_LEVELS, Project, ServerRepository
+from emulator.server.state import server_settings, server_state
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
 
 
 def find_project(app: Emulator, identity: ServerIdentity | None, key: str) -> Project:
-    project = app.state.projects.get(key.upper())
+    project = server_state(app.state).projects.get(key.upper())
     if project is None or not project_visible(app.state, identity, project):
         if project is not None and identity is None:
             raise not_permitted()
@@ -27,9 +28,10 @@ def find_project(app: Emulator, identity: ServerIdentity | None, key: str) -> Pr
 def find_repo(app: Emulator, identity: ServerIdentity | None, key: str, slug: str,
               minimum: int = READ) -> ServerRepository:
     state = app.state
-    if key.upper() not in state.projects:
+    server = server_state(state)
+    if key.upper() not in server.projects:
         raise no_such_project(key)
-    repo = state.server_repo(key, slug)
+    repo = server.repo(key, slug)
     if repo is None:
         raise no_such_repository(key, slug)
     level = repo_level(state, identity, repo)
@@ -43,13 +45,13 @@ def find_repo(app: Emulator, identity: ServerIdentity | None, key: str, slug: st
 
 
 def application_properties(app: Emulator, request: Request, identity: ServerIdentity | None) -> Response:
-    return Response.json(200, shapes.application_properties(app.settings.server_version, app.started))
+    return Response.json(200, shapes.application_properties(server_settings(app.settings).version, app.started))
 
 
 def get_user(app: Emulator, request: Request, identity: ServerIdentity | None, user_slug: str) -> Response:
     if identity is None:
         raise not_permitted()
-    found = app.state.server_user_by_name(user_slug)
+    found = server_state(app.state).user_by_name(user_slug)
     if found is None:
         raise server_error(404, f"User {user_slug} does not exist.",
                            "com.atlassian.bitbucket.user.NoSuchUserException")
@@ -77,8 +79,9 @@ def _filtered_repos(app: Emulator, request: Request, identity: ServerIdentity | 
     visibility = request.arg("visibility")
     minimum = REPO_LEVELS.get(request.arg("permission") or "", READ)
     out = []
-    for (key, _), repo in sorted(state.server_repos.items(), key=lambda item: (item[0][0], item[0][1])):
-        project = state.projects[key]
+    server = server_state(state)
+    for (key, _), repo in sorted(server.repos.items(), key=lambda item: (item[0][0], item[0][1])):
+        project = server.projects[key]
         if project_key and key != project_key:
             continue
         if key_filter and key != key_filter:
@@ -98,7 +101,7 @@ def _filtered_repos(app: Emulator, request: Request, identity: ServerIdentity | 
 def list_projects(app: Emulator, request: Request, identity: ServerIdentity | None) -> Response:
     state = app.state
     name = (request.arg("name") or "").strip().lower()
-    projects = [project for key, project in sorted(state.projects.items())
+    projects = [project for key, project in sorted(server_state(state).projects.items())
                 if not key.startswith("~") and (not name or name in project.name.lower())
                 and project_visible(state, identity, project)]
     return Response.json(200, server_page(request, projects, lambda p: shapes.project(state, p)))

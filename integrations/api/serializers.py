@@ -53,20 +53,58 @@ class IntegrationSerializer(serializers.ModelSerializer):
         return ScopeSerializer(self._scope_list(integration), many=True).data
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: "yes", 1 or "on" are not booleans in a JSON API."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictCharField(serializers.CharField):
+    """JSON strings only: a number is not silently turned into one."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class IntegrationWriteSerializer(serializers.Serializer):
-    """Documents the write shape; validation itself is the dialog's form (one set of rules)."""
+    """Repository access to create or change. The same rules apply as in the dialog and the admin
+    (host, scopes, secrets); unknown fields and wrong JSON types are refused by name."""
+
+    default_error_messages = {"unknown_field": "Unknown field."}
 
     provider = serializers.ChoiceField(choices=PROVIDER_CHOICES, help_text="Fixed after creation.")
-    host = serializers.CharField(
-        required=False, allow_blank=True, help_text="Base URL; required for bitbucket-server, optional for gitlab."
+    host = StrictCharField(
+        required=False, allow_blank=True, max_length=255,
+        help_text="Base URL with any context path; required for bitbucket-server, optional for gitlab.",
     )
-    oauth_enabled = serializers.BooleanField(required=False)
-    pat_enabled = serializers.BooleanField(required=False)
-    client_id = serializers.CharField(required=False, allow_blank=True)
-    client_secret = serializers.CharField(
+    oauth_enabled = StrictBooleanField(required=False, help_text="Users connect by OAuth. Default true on create.")
+    pat_enabled = StrictBooleanField(
+        required=False, help_text="Users connect with personal access tokens. Default true on create."
+    )
+    client_id = StrictCharField(required=False, allow_blank=True, max_length=255,
+                                help_text="The OAuth app's client ID (Bitbucket: Key).")
+    client_secret = StrictCharField(
         required=False,
         write_only=True,
         allow_blank=True,
+        max_length=1024,
+        trim_whitespace=False,
         help_text="Write-only; sealed to the runner's key. Reads show client_secret_set.",
     )
-    optional_scopes = serializers.ListField(child=serializers.CharField(), required=False)
+    optional_scopes = serializers.ListField(
+        child=StrictCharField(), required=False, help_text="Optional scopes to request, by name."
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [self.error_messages["unknown_field"]] for name in unknown})
+        return super().to_internal_value(data)

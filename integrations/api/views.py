@@ -1,4 +1,5 @@
-"""Repository access over REST. Input is validated by ScmIntegrationForm, the dialog's own form."""
+"""Repository access over REST. The serializer checks and documents the JSON types; the rules are
+ScmIntegrationForm's, the dialog's own form; `integration_submit` checks the host and saves."""
 
 from __future__ import annotations
 
@@ -10,37 +11,21 @@ from rest_framework.response import Response
 from integrations import services
 from integrations.api.serializers import IntegrationSerializer, IntegrationWriteSerializer
 from integrations.forms import ScmIntegrationForm
-from integrations.selectors import integration_in_runner, integrations_of_runner, runner_in_org
-from portal.errors import ValidationFailed
+from integrations.selectors import integration_get, integration_list
+from integrations.submit import integration_submit
 from portal.models import Role
 from portal.selectors import org_for_user
-
-_TYPES = {
-    "provider": str,
-    "host": str,
-    "client_id": str,
-    "client_secret": str,
-    "oauth_enabled": bool,
-    "pat_enabled": bool,
-    "optional_scopes": list,
-}
+from runners.selectors import runner_for_org
 
 
-def _form_data(payload, instance=None) -> dict:
-    """JSON body -> form data, refusing unknown fields and wrong types by name."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed("Send a JSON object.")
-    unknown = sorted(set(payload) - set(_TYPES))
-    if unknown:
-        raise ValidationFailed(f"{unknown[0]}: Unknown field.", fields={k: ["Unknown field."] for k in unknown})
-    for name, value in payload.items():
-        if not isinstance(value, _TYPES[name]) or (
-            name == "optional_scopes" and not all(isinstance(v, str) for v in value)
-        ):
-            kind = {str: "a string", bool: "true or false", list: "a list of strings"}[_TYPES[name]]
-            raise ValidationFailed(f"{name}: Must be {kind}.", fields={name: [f"Must be {kind}."]})
-    data: dict = {}
-    if instance is not None:
+def _form_data(request, instance=None) -> dict:
+    """The JSON body, its types checked by the serializer, as the form's data: an update starts from
+    the saved values (PATCH), a create from both methods on."""
+    serializer = IntegrationWriteSerializer(data=request.data, partial=instance is not None)
+    serializer.is_valid(raise_exception=True)
+    if instance is None:
+        data: dict = {"oauth_enabled": True, "pat_enabled": True}
+    else:
         data = {
             "provider": instance.provider,
             "host": instance.host,
@@ -49,9 +34,7 @@ def _form_data(payload, instance=None) -> dict:
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
         }
-    else:
-        data = {"oauth_enabled": True, "pat_enabled": True}
-    data.update(payload)
+    data.update(serializer.validated_data)
     return data
 
 
@@ -61,16 +44,16 @@ class IntegrationListView(GenericAPIView):
     @extend_schema(responses=IntegrationSerializer(many=True), operation_id="orgs_runners_integrations_list")
     def get(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug)
-        runner = runner_in_org(org, runner_id)
-        page = self.paginate_queryset(integrations_of_runner(runner))
+        runner = runner_for_org(org, runner_id)
+        page = self.paginate_queryset(integration_list(runner=runner))
         return self.get_paginated_response(IntegrationSerializer(page, many=True).data)
 
     @extend_schema(request=IntegrationWriteSerializer, responses={201: IntegrationSerializer})
     def post(self, request, org_slug: str, runner_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-        runner = runner_in_org(org, runner_id)
-        form = ScmIntegrationForm(_form_data(request.data), runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        runner = runner_for_org(org, runner_id)
+        form = ScmIntegrationForm(_form_data(request), runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data, status=status.HTTP_201_CREATED)
 
 
@@ -79,8 +62,8 @@ class IntegrationDetailView(GenericAPIView):
 
     def _load(self, request, org_slug, runner_id, integration_id, role=Role.MEMBER):
         org, _ = org_for_user(request.user, org_slug, min_role=role)
-        runner = runner_in_org(org, runner_id)
-        return runner, integration_in_runner(runner, integration_id)
+        runner = runner_for_org(org, runner_id)
+        return runner, integration_get(runner=runner, integration_id=integration_id)
 
     def get(self, request, org_slug: str, runner_id: int, integration_id: int):
         _, integration = self._load(request, org_slug, runner_id, integration_id)
@@ -89,8 +72,8 @@ class IntegrationDetailView(GenericAPIView):
     @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)
     def patch(self, request, org_slug: str, runner_id: int, integration_id: int):
         runner, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
-        form = ScmIntegrationForm(_form_data(request.data, integration), instance=integration, runner=runner)
-        integration = services.integration_save(form=form, actor=request.user)
+        form = ScmIntegrationForm(_form_data(request, integration), instance=integration, runner=runner)
+        integration = integration_submit(form=form, actor=request.user).integration
         return Response(IntegrationSerializer(integration).data)
 
     @extend_schema(request=IntegrationWriteSerializer, responses=IntegrationSerializer)

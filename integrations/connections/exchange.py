@@ -31,10 +31,6 @@ class TokenRequestFailed(Exception):
         self.dead_grant = dead_grant
 
 
-def provider_label(integration: ScmIntegration) -> str:
-    return "Bitbucket" if integration.provider == "bitbucket-cloud" else "Bitbucket Server"
-
-
 def _ask_runner(integration: ScmIntegration, grant: dict) -> dict:
     return oauth_token_request(integration.runner, sealed_blob_text=integration.client_secret_sealed,
                                integration_id=integration.pk, grant=grant)
@@ -53,7 +49,7 @@ def request_token(integration: ScmIntegration, grant: dict) -> tuple[dict[str, A
     Inside a transaction (a refresh holding the connection's row lock) the job is created from
     another thread, i.e. another database connection: the agent only sees committed jobs.
     """
-    label = provider_label(integration)
+    label = integration.spec.label
     if not integration.oauth_ready:
         raise TokenRequestFailed(
             f"{label} OAuth on runner {integration.runner.name} is not set up completely (client ID and secret). "

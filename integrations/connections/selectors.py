@@ -6,17 +6,15 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from integrations.models import Connection, ScmIntegration
+from integrations.providers import OAUTH_PROVIDER_IDS
 from portal.models import Organization
 
-# The providers whose OAuth flow this portal implements (allauth sub-providers).
-OAUTH_PROVIDERS = ("bitbucket-cloud", "bitbucket-server")
 
-
-def oauth_integrations_for_user(user, *, oauth_key: str | None = None) -> list[ScmIntegration]:
+def integration_list_connectable(*, user, oauth_key: str | None = None) -> list[ScmIntegration]:
     """OAuth-ready integrations of every org `user` belongs to; none for anonymous users."""
     if not getattr(user, "is_authenticated", False):
         return []
-    qs = (ScmIntegration.objects.filter(organization__memberships__user=user, provider__in=OAUTH_PROVIDERS,
+    qs = (ScmIntegration.objects.filter(organization__memberships__user=user, provider__in=OAUTH_PROVIDER_IDS,
                                         oauth_enabled=True)
           .exclude(client_id="").select_related("runner", "organization").distinct())
     if oauth_key is not None:
@@ -24,25 +22,26 @@ def oauth_integrations_for_user(user, *, oauth_key: str | None = None) -> list[S
     return [integration for integration in qs if integration.oauth_ready]
 
 
-def integrations_of_org(org: Organization) -> QuerySet[ScmIntegration]:
-    return (ScmIntegration.objects.filter(organization=org, provider__in=OAUTH_PROVIDERS)
+def integration_list_oauth(*, org: Organization) -> QuerySet[ScmIntegration]:
+    """The org's integrations of providers users connect by OAuth, ready or not (the Connections page)."""
+    return (ScmIntegration.objects.filter(organization=org, provider__in=OAUTH_PROVIDER_IDS)
             .select_related("runner").order_by("runner__name", "provider", "host"))
 
 
-def integration_in_org(org: Organization, integration_id: int) -> ScmIntegration:
+def integration_get_in_org(*, org: Organization, integration_id: int) -> ScmIntegration:
     return get_object_or_404(ScmIntegration.objects.select_related("runner", "organization"),
                              pk=integration_id, organization=org)
 
 
-def connections_by_integration(user, org: Organization) -> dict[int, Connection]:
+def connection_map_by_integration(*, user, org: Organization) -> dict[int, Connection]:
     return {c.integration_id: c for c in Connection.objects.filter(user=user, organization=org)}
 
 
-def connection_of_user(user, integration: ScmIntegration) -> Connection | None:
+def connection_get_for_user(*, user, integration: ScmIntegration) -> Connection | None:
     return Connection.objects.filter(user=user, integration=integration).first()
 
 
-def connection_in_org(org: Organization, user, connection_id: int) -> Connection:
+def connection_get_own(*, org: Organization, user, connection_id: int) -> Connection:
     """Only the user's own connection; anyone else's is a 404."""
     return get_object_or_404(Connection.objects.select_related("integration__runner", "integration__organization"),
                              pk=connection_id, organization=org, user=user)

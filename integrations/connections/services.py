@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.connections.exchange import TokenRequestFailed, provider_label, request_token
+from integrations.connections.exchange import TokenRequestFailed, request_token
 from integrations.connections.identity import Identity, fetch_identity, missing_scopes
 from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Method, Status
+from integrations.providers import oauth
 from integrations.providers.http import InsufficientScope, ProviderError, RateLimited, Unauthorized
 from portal.audit import audit_record
 from portal.errors import Conflict, Unavailable
@@ -49,7 +50,7 @@ def account_conflict(*, integration: ScmIntegration, user, account_id: str) -> C
 
 
 def conflict_message(integration: ScmIntegration, username: str) -> str:
-    label = provider_label(integration)
+    label = integration.spec.label
     return (f"The {label} account {username} is already connected by another user of this organization. "
             f"Sign in to {label} as yourself, or ask them to disconnect it first. Nothing was connected.")
 
@@ -85,7 +86,7 @@ def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identi
     connection.save()
     audit_record(organization=integration.organization, actor=user,
                  action="connection.created" if is_new else "connection.reconnected", target=connection,
-                 target_label=f"{provider_label(integration)} account {identity.username}",
+                 target_label=f"{integration.spec.label} account {identity.username}",
                  before=before, after=_summary(connection))
     return connection
 
@@ -132,8 +133,7 @@ def _refresh_locked(connection: Connection) -> None:
         _mark_broken(connection, Status.EXPIRED, "The token expired and the provider gave no refresh token. Reconnect.")
         raise ConnectionBroken(connection.last_error)
     try:
-        _, token = request_token(connection.integration,
-                                 {"grant_type": "refresh_token", "refresh_token": used_refresh_token})
+        _, token = request_token(connection.integration, oauth.refresh_grant(refresh_token=used_refresh_token))
     except TokenRequestFailed as exc:
         if exc.transient:
             connection.last_error = exc.message
@@ -237,6 +237,6 @@ def connection_disconnect(*, connection: Connection, actor) -> None:
     integration = connection.integration
     SocialAccount.objects.filter(provider=integration.oauth_key, user=connection.user).delete()
     audit_record(organization=integration.organization, actor=actor, action="connection.deleted",
-                 target=connection, target_label=f"{provider_label(integration)} account {connection.username}",
+                 target=connection, target_label=f"{integration.spec.label} account {connection.username}",
                  before=_summary(connection))
     connection.delete()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from integrations.providers import PROVIDER_CHOICES, ProviderSpec, get_provider
+from integrations.providers import PROVIDER_CHOICES, Provider, ProviderSpec, get_provider
 
 
 def new_oauth_key() -> str:
@@ -59,8 +59,13 @@ class ScmIntegration(models.Model):
         return f"{self.spec.name} ({self.host}) on {self.runner_id and self.runner.name}"
 
     @property
-    def spec(self) -> ProviderSpec:
+    def scm_provider(self) -> Provider:
+        """The registered provider object for `provider` (its id): spec, client, identity, probe."""
         return get_provider(self.provider)
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self.scm_provider.spec
 
     @property
     def scopes(self) -> list[str]:

@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from integrations.connections.exchange import provider_label
 from integrations.models import ScmIntegration
 
 RESULTS_SESSION_KEY = "scm_connect_results"
@@ -26,7 +25,7 @@ def portal_origin() -> str:
 
 
 def connected_message(integration: ScmIntegration) -> str:
-    return f"{provider_label(integration)} is now connected"
+    return integration.spec.connected_message
 
 
 def record_result(request: HttpRequest, integration_id: int, *, ok: bool, message: str) -> None:

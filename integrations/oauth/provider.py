@@ -1,5 +1,7 @@
 """The allauth provider class: one sub-provider (SocialApp) per OAuth-enabled ScmIntegration.
 
+allauth finds it as `provider_classes` in the `provider` module of the installed app `integrations.oauth`.
+
 Built on allauth's base `Provider` rather than its OAuth2 classes: those post the client secret
 themselves (here the runner agent does) and need `requests`, which the portal does not ship.
 """
@@ -12,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from integrations.models import ScmIntegration
-from integrations.providers.bitbucket_server.client import make_pkce_pair
+from integrations.providers import oauth
 
 PROVIDER_ID = "scm"
 
@@ -22,7 +24,7 @@ class ScmAccount(ProviderAccount):
         return str(self.account.extra_data.get("username") or super().to_str())
 
 
-class ScmProvider(Provider):
+class ScmOAuthProvider(Provider):
     id = PROVIDER_ID
     name = "Source control"
     account_class = ScmAccount
@@ -50,7 +52,7 @@ class ScmProvider(Provider):
 
     def get_redirect_from_request_kwargs(self, request) -> dict:
         kwargs = super().get_redirect_from_request_kwargs(request)
-        # Only ever "connect": a Bitbucket account never signs anyone in to the portal.
+        # Only ever "connect": a provider account never signs anyone in to the portal.
         kwargs["process"] = AuthProcess.CONNECT
         if "next_url" not in kwargs:
             integration = self.integration
@@ -60,20 +62,16 @@ class ScmProvider(Provider):
 
     def redirect(self, request, process, next_url=None, data=None, **kwargs) -> HttpResponseRedirect:
         """To the provider's consent page with the integration's own scopes (request parameters cannot
-        change them), a one-time state and, where the provider supports it (Server), PKCE S256."""
+        change them), a one-time state and, where the provider supports it, PKCE S256."""
         integration = self.integration
-        params = {
-            "client_id": integration.client_id,
-            "redirect_uri": integration.callback_url,
-            "response_type": "code",
-            "scope": " ".join(self.get_scope()),
-        }
-        verifier = None
+        verifier = challenge = None
         if integration.spec.pkce:
-            verifier, challenge = make_pkce_pair()
-            params.update(code_challenge=challenge, code_challenge_method="S256")
-        params["state"] = self.stash_redirect_state(request, process, next_url, data, pkce_code_verifier=verifier)
-        return HttpResponseRedirect(f"{integration.authorize_url}?{urlencode(params)}")
+            verifier, challenge = oauth.make_pkce_pair()
+        state = self.stash_redirect_state(request, process, next_url, data, pkce_code_verifier=verifier)
+        return HttpResponseRedirect(oauth.authorize_url(
+            integration.authorize_url, client_id=integration.client_id, redirect_uri=integration.callback_url,
+            state=state, scopes=self.get_scope(), code_challenge=challenge,
+            scope_separator=integration.spec.scope_separator))
 
     def extract_uid(self, data: dict) -> str:
         return str(data["account_id"])
@@ -87,4 +85,4 @@ class ScmProvider(Provider):
         return {}
 
 
-provider_classes = [ScmProvider]
+provider_classes = [ScmOAuthProvider]

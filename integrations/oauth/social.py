@@ -10,13 +10,12 @@ from allauth.socialaccount.models import SocialAccount, SocialApp
 from allauth.socialaccount.providers.base.constants import AuthError
 from django.core.exceptions import ValidationError
 
-from integrations.connections.exchange import provider_label
-from integrations.connections.selectors import oauth_integrations_for_user
+from integrations.connections.selectors import integration_list_connectable
 from integrations.connections.services import account_conflict, conflict_message
 from integrations.models import ScmIntegration
 from integrations.oauth import popup
+from integrations.oauth.errors import ScmOAuthError
 from integrations.oauth.provider import PROVIDER_ID
-from integrations.oauth.views import ScmOAuthError
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ logger = logging.getLogger(__name__)
 def social_app_for(integration: ScmIntegration) -> SocialApp:
     """Never saved: the secret stays sealed to the runner, so the app's `secret` is empty."""
     app = SocialApp(provider=PROVIDER_ID, provider_id=integration.oauth_key, client_id=integration.client_id,
-                    secret="", name=f"{provider_label(integration)} on {integration.runner.name}")
+                    secret="", name=f"{integration.spec.label} on {integration.runner.name}")
     app.integration = integration
     return app
 
@@ -39,11 +38,11 @@ class ScmSocialAccountAdapter(DefaultSocialAccountAdapter):
         """Only apps of integrations in the requesting user's orgs: no org ever sees another org's apps."""
         user = getattr(request, "user", None)
         oauth_key = provider if provider and provider != PROVIDER_ID else None
-        integrations = oauth_integrations_for_user(user, oauth_key=oauth_key)
+        integrations = integration_list_connectable(user=user, oauth_key=oauth_key)
         return [social_app_for(i) for i in integrations if client_id is None or i.client_id == client_id]
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        # Bitbucket accounts are connected to portal users; they never create or sign in portal users.
+        # Provider accounts are connected to portal users; they never create or sign in portal users.
         return False
 
     def pre_social_login(self, request, sociallogin) -> None:
@@ -63,7 +62,7 @@ class ScmSocialAccountAdapter(DefaultSocialAccountAdapter):
         our result page, in the popup and on the opener, with nothing stored."""
         extra_context = extra_context or {}
         integration = _integration_of(provider)
-        label = provider_label(integration) if integration else "Bitbucket"
+        label = integration.spec.label if integration else "The provider"
         state = extra_context.get("state")
         if error == AuthError.CANCELLED:
             message = f"{label} access was denied: the consent page was cancelled. Nothing was connected."
@@ -89,5 +88,7 @@ class ScmSocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def validate_disconnect(self, account: SocialAccount, accounts) -> None:
         # The Connection (tokens) and the account link go together: disconnect on the Connections page.
-        if ScmIntegration.objects.filter(oauth_key=account.provider).exists():
-            raise ValidationError("Disconnect Bitbucket accounts on your organization's Connections page.")
+        integration = ScmIntegration.objects.filter(oauth_key=account.provider).first()
+        if integration is not None:
+            raise ValidationError(f"Disconnect {integration.spec.label} accounts on your organization's "
+                                  "Connections page.")

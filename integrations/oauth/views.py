@@ -1,5 +1,5 @@
 """Login and callback of the `scm` sub-providers: allauth's state and connect flow, with the code
-exchanged by the runner agent and the identity read with the Bitbucket clients."""
+exchanged by the runner agent and the identity read with the provider's client."""
 
 from __future__ import annotations
 
@@ -10,26 +10,20 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
 from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.models import SocialApp, SocialToken
-from allauth.socialaccount.providers.base import AuthError, ProviderException
+from allauth.socialaccount.providers.base import AuthError
 from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from integrations.connections.exchange import TokenRequestFailed, provider_label, request_token
+from integrations.connections.exchange import TokenRequestFailed, request_token
 from integrations.connections.identity import fetch_identity
 from integrations.oauth import popup
+from integrations.oauth.errors import ScmOAuthError
+from integrations.providers import oauth
 from integrations.providers.http import ProviderError
 
 LOGIN_CANCELLED_ERROR = "access_denied"
-
-
-class ScmOAuthError(ProviderException):
-    """Ends the flow with `message` shown in the popup and on the opener (allauth's error path)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _provider(request: HttpRequest, provider_id: str):
@@ -92,10 +86,8 @@ def _complete(request: HttpRequest, provider) -> HttpResponse:
 
 def _sociallogin(request: HttpRequest, provider, state: dict):
     integration = provider.integration
-    grant = {"grant_type": "authorization_code", "code": request.GET["code"],
-             "redirect_uri": integration.callback_url}
-    if state.get("pkce_code_verifier"):
-        grant["code_verifier"] = state["pkce_code_verifier"]
+    grant = oauth.authorization_code_grant(code=request.GET["code"], redirect_uri=integration.callback_url,
+                                           code_verifier=state.get("pkce_code_verifier"))
     try:
         _, token = request_token(integration, grant)
     except TokenRequestFailed as exc:
@@ -103,7 +95,7 @@ def _sociallogin(request: HttpRequest, provider, state: dict):
     try:
         identity = fetch_identity(integration, token.access_token, token.scopes)
     except ProviderError as exc:
-        raise ScmOAuthError(f"{provider_label(integration)} did not say who you are ({exc}). "
+        raise ScmOAuthError(f"{integration.spec.label} did not say who you are ({exc}). "
                             "Nothing was connected.") from None
     login = provider.sociallogin_from_response(request, identity.as_dict())
     # Held in memory for the receivers, which write the Connection; allauth stores no token.

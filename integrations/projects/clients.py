@@ -1,8 +1,4 @@
-"""API clients for a Connection, built in one place.
-
-When providers become objects with their own client factory (the provider refactor), this is the one
-function to point at it.
-"""
+"""API clients for a Connection, built in one place: through the integration's provider object."""
 
 from __future__ import annotations
 
@@ -18,6 +14,7 @@ from integrations.providers.http import BasicCredentials, BearerToken, Credentia
 # Methods that authenticate with HTTP Basic: the login (email or user name) goes with the secret.
 _BASIC = {Method.API_TOKEN, Method.APP_PASSWORD}
 
+# The clients projects work with (repository pages, hooks); other providers' clients have no such methods yet.
 Client = BitbucketCloudClient | BitbucketServerClient
 
 
@@ -29,13 +26,10 @@ def credential_for(connection: Connection) -> Credential:
 
 
 def client_for_connection(connection: Connection) -> Client:
-    """A client for the connection's provider and host, authenticated as the connection's user."""
+    """A client for the connection's provider and host, authenticated as the connection's user.
+
+    Raises `NotSupportedYet` (naming the provider) for a provider whose package has no API client yet."""
     integration = connection.integration
-    credential = credential_for(connection)
     timeout = httpx.Timeout(settings.SCM_HTTP_TIMEOUT, connect=min(5.0, settings.SCM_HTTP_TIMEOUT))
-    if integration.provider == "bitbucket-cloud":
-        return BitbucketCloudClient(api_url=settings.BITBUCKET_CLOUD_API_URL,
-                                    web_url=settings.BITBUCKET_CLOUD_WEB_URL, credential=credential, timeout=timeout)
-    if integration.provider == "bitbucket-server":
-        return BitbucketServerClient(integration.host, credential=credential, timeout=timeout)
-    raise ValueError(f"Projects are not supported for {integration.provider}")
+    return integration.scm_provider.client(host=integration.host, credential=credential_for(connection),
+                                           timeout=timeout)

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.cache import cache
 
-from integrations.connections.identity import effective_scopes
 from integrations.models import Connection
 from integrations.models.connection import Method
 from integrations.projects.clients import client_for_connection
@@ -72,7 +71,7 @@ def _cache_key(connection: Connection, *parts: object) -> str:
 
 
 def _explain(exc: ProviderError, connection: Connection) -> PickerUnavailable:
-    label = "Bitbucket Server" if connection.integration.provider == "bitbucket-server" else "Bitbucket"
+    label = connection.integration.spec.label
     if isinstance(exc, Unauthorized):
         return PickerUnavailable(f"{label} rejected your connection's token. Reconnect on the Connections page.")
     if isinstance(exc, InsufficientScope):
@@ -85,7 +84,7 @@ def webhook_scope_missing(connection: Connection) -> str:
     """The scope an OAuth connection lacks to install webhooks, or ''. Tokens are judged at install time."""
     if connection.method != Method.OAUTH:
         return ""
-    have = effective_scopes(connection.granted_scopes or ())
+    have = connection.integration.scm_provider.effective_scopes(connection.granted_scopes or ())
     wanted = "REPO_ADMIN" if connection.integration.provider == "bitbucket-server" else "webhook"
     if connection.integration.provider == "bitbucket-server" and "PROJECT_ADMIN" in have:
         return ""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from integrations.connections.selectors import OAUTH_PROVIDERS
 from integrations.models import Connection
 from integrations.projects.models import Project, WebhookDelivery
+from integrations.providers import OAUTH_PROVIDER_IDS
 from portal.models import Organization
 
 # The list and the log never load delivery bodies (up to 1 MiB each).
@@ -37,7 +37,7 @@ def delivery_in_project(project: Project, delivery_id: int) -> WebhookDelivery:
 
 def connections_for_projects(org: Organization, user) -> QuerySet[Connection]:
     """The user's own Bitbucket connections in this org: what the repository picker can browse."""
-    return (Connection.objects.filter(organization=org, user=user, integration__provider__in=OAUTH_PROVIDERS)
+    return (Connection.objects.filter(organization=org, user=user, integration__provider__in=OAUTH_PROVIDER_IDS)
             .select_related("integration__runner").order_by("integration__runner__name", "integration__provider"))
 
 

@@ -14,7 +14,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from integrations.connections.exchange import provider_label
 from integrations.projects import demo, repositories, selectors, services
 from integrations.projects.forms import ProjectCreateForm
 from integrations.projects.models import Project, WebhookDelivery
@@ -73,7 +72,7 @@ def project_new(request, org_slug: str):
                "form": form, "sources": [], "source": "", "query": "", "listing": None, "error": "",
                "rows": []}
     if picked is not None:
-        context["label"] = provider_label(picked.integration)
+        context["label"] = picked.integration.spec.label
         try:
             context["sources"] = repositories.repository_sources(picked)
             source = request.GET.get("source") or (context["sources"][0].key if context["sources"] else "")
@@ -112,7 +111,7 @@ def project_detail(request, org_slug: str, project_id: int):
         if is_admin else None
     return render(request, "projects/project_detail.html", {
         "org": org, "membership": membership, "project": project, "is_admin": is_admin, "page": deliveries,
-        "label": provider_label(project.integration), "demo": demo.enabled(),
+        "label": project.integration.spec.label, "demo": demo.enabled(),
         "own_connection": selectors.connections_for_projects(org, request.user)
         .filter(integration=project.integration).first() if is_admin else None,
     })
@@ -171,10 +170,10 @@ def project_delete(request, org_slug: str, project_id: int):
     if request.method == "POST":
         services.project_delete(project=project, actor=request.user)
         messages.success(request, f"Project {project.repository} deleted; its webhook is being removed from "
-                                  f"{provider_label(project.integration)}.")
+                                  f"{project.integration.spec.label}.")
         return redirect("project_list", org.slug)
     return render(request, "projects/project_delete.html", {"org": org, "project": project,
-                                                            "label": provider_label(project.integration)})
+                                                            "label": project.integration.spec.label})
 
 
 @login_required

@@ -65,7 +65,7 @@ def wanted_events(project: Project) -> list[str]:
 def failure_message(exc: Exception, project: Project) -> tuple[bool, str]:
     """(transient, what to tell the admin in plain words) for a failure talking to the provider."""
     server = project.integration.provider == "bitbucket-server"
-    label = "Bitbucket Server" if server else "Bitbucket"
+    label = project.integration.spec.label
     user = project.connection.username if project.connection_id and project.connection else "the connection's user"
     if isinstance(exc, InsufficientScope):
         scope = "REPO_ADMIN" if server else "webhook"

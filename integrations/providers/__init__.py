@@ -1,21 +1,43 @@
-"""The provider registry: one module per provider, the same identifiers everywhere."""
+"""The provider registry: one package per provider, each exporting one `Provider` object.
+
+Adding a provider is a package `integrations/providers/<name>/` and one line below.
+"""
 
 from __future__ import annotations
 
 from integrations.providers import azure_devops, bitbucket_cloud, bitbucket_server, github, gitlab
 from integrations.providers.base import ProviderSpec, Scope
+from integrations.providers.protocol import NotSupportedYet, Provider
 
-PROVIDERS: dict[str, ProviderSpec] = {
-    m.PROVIDER.id: m.PROVIDER for m in (github, gitlab, bitbucket_cloud, bitbucket_server, azure_devops)
+PROVIDERS: dict[str, Provider] = {
+    p.spec.id: p
+    for p in (
+        github.PROVIDER,
+        gitlab.PROVIDER,
+        bitbucket_cloud.PROVIDER,
+        bitbucket_server.PROVIDER,
+        azure_devops.PROVIDER,
+    )
 }
-PROVIDER_CHOICES = [(p.id, p.name) for p in PROVIDERS.values()]
+PROVIDER_CHOICES = [(p.spec.id, p.spec.name) for p in PROVIDERS.values()]
+# The providers users connect accounts to by OAuth (allauth sub-providers, the Connections page).
+OAUTH_PROVIDER_IDS = tuple(p.spec.id for p in PROVIDERS.values() if p.oauth_connect)
 
 
-def get_provider(provider_id: str) -> ProviderSpec:
+def get_provider(provider_id: str) -> Provider:
     try:
         return PROVIDERS[provider_id]
     except KeyError:
         raise KeyError(f"Unknown provider {provider_id!r}") from None
 
 
-__all__ = ["PROVIDERS", "PROVIDER_CHOICES", "ProviderSpec", "Scope", "get_provider"]
+__all__ = [
+    "OAUTH_PROVIDER_IDS",
+    "PROVIDERS",
+    "PROVIDER_CHOICES",
+    "NotSupportedYet",
+    "Provider",
+    "ProviderSpec",
+    "Scope",
+    "get_provider",
+]

@@ -1,8 +1,23 @@
-"""What the portal knows about a source-control provider, independent of any runner or user."""
+"""What the portal knows about a source-control provider (its spec), and the defaults every provider
+object starts from. The contract itself is `protocol.Provider`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from integrations.providers.http import DEFAULT_TIMEOUT, Credential, raise_for_response
+from integrations.providers.protocol import (
+    DemoApp,
+    HostReport,
+    Identity,
+    NotSupportedYet,
+    ProviderClient,
+    TokenCheck,
+    TokenKind,
+)
 
 
 @dataclass(frozen=True)
@@ -15,7 +30,8 @@ class Scope:
 @dataclass(frozen=True)
 class ProviderSpec:
     id: str  # the identifier used everywhere: URLs, API, database
-    name: str
+    name: str  # the full name, in lists and titles ("Bitbucket Server / Data Center")
+    label: str  # the short name in sentences ("Bitbucket Server is now connected")
     default_host: str  # the SaaS host; "" when the admin must name one
     host_editable: bool  # GitLab self-managed, Bitbucket Server
     oauth_docs_url: str
@@ -27,17 +43,30 @@ class ProviderSpec:
     client_id_label: str = "Client ID"
     client_secret_label: str = "Client Secret"
     label_note: str = ""
+    # The dialog's wording where providers name things differently.
+    host_label: str = "Host"
+    host_help: str = ""  # empty: "Leave empty for <default host>, or enter your self-managed instance's URL."
+    host_example: str = ""  # the placeholder when there is no default host
+    callback_label: str = "Callback URL"
+    optional_scopes_note: str = ""
     # How the runner agent authenticates to the token endpoint.
     client_auth: str = "basic"
     pkce: bool = False
     scope_separator: str = " "
     # Where OAuth lives when not on the provider's own host (Microsoft Entra for Azure DevOps).
     oauth_base: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def requires_host(self) -> bool:
         return self.host_editable and not self.default_host
+
+    @property
+    def host_placeholder(self) -> str:
+        return self.default_host or self.host_example
+
+    @property
+    def connected_message(self) -> str:
+        return f"{self.label} is now connected"
 
     def authorize_url(self, host: str) -> str:
         return f"{self.oauth_base or host.rstrip('/')}{self.authorize_path}"
@@ -50,3 +79,64 @@ class ProviderSpec:
 
     def optional_scopes(self) -> list[Scope]:
         return [s for s in self.scopes if not s.required]
+
+
+def effective_scopes(granted: Iterable[str], implications: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """`granted` plus every scope it implies, transitively ("repository:write" gives "repository")."""
+    out: set[str] = set()
+    pending = list(granted)
+    while pending:
+        scope = pending.pop()
+        if scope not in out:
+            out.add(scope)
+            pending.extend(implications.get(scope, ()))
+    return out
+
+
+class BaseProvider:
+    """Defaults for a provider object: subclasses set `spec` and override what they support.
+
+    What a provider does not support yet raises `NotSupportedYet` with its name, never a guess.
+    """
+
+    spec: ProviderSpec
+    # A broader scope includes the narrower ones it maps to.
+    scope_implications: Mapping[str, tuple[str, ...]] = {}
+    # Users connect accounts by OAuth (an allauth sub-provider per integration, the Connections page).
+    oauth_connect: bool = False
+    # The tokens users may paste instead of OAuth; none until the provider's package names them.
+    token_kinds: tuple[TokenKind, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.spec.id}>"
+
+    def default_host(self) -> str:
+        return self.spec.default_host
+
+    def client(
+        self, *, host: str, credential: Credential | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    ) -> ProviderClient:
+        raise NotSupportedYet(f"{self.spec.name}: the portal cannot call its API yet.")
+
+    def effective_scopes(self, granted: Iterable[str]) -> set[str]:
+        return effective_scopes(granted, self.scope_implications)
+
+    def verify_credential(self, *, host: str, credential: Credential, token_scopes: Iterable[str] = ()) -> Identity:
+        with self.client(host=host, credential=credential) as client:
+            return client.identity(token_scopes=token_scopes)
+
+    def raise_for_response(self, response: httpx.Response) -> None:
+        raise_for_response(response, provider=self.spec.id)
+
+    def probe_host(self, host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostReport | None:
+        return None
+
+    def demo_app(self, emulator_url: str) -> DemoApp | None:
+        return None
+
+    def token_credential(self, kind: str, *, login: str, token: str) -> Credential:
+        raise NotSupportedYet(f"{self.spec.name}: the portal does not accept pasted tokens yet.")
+
+    def check_token(self, *, host: str, kind: str, login: str, token: str,
+                    options: Mapping[str, str]) -> TokenCheck:
+        raise NotSupportedYet(f"{self.spec.name}: the portal does not accept pasted tokens yet.")

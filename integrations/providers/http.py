@@ -1,8 +1,9 @@
 """HTTP plumbing shared by the provider API clients.
 
 One function (`raise_for_response`) turns a provider response into a typed error, so every
-caller classifies failures the same way (Sentry's shared_integrations does this). Paging lives in
-`paging.py`, OAuth token responses in `tokens.py`.
+caller classifies failures the same way (Sentry's shared_integrations does this); a provider whose
+answers need more (Bitbucket Server's 401 for a missing permission) passes its own classifier to
+`ProviderSession`. Paging lives in `paging.py`, OAuth token responses in `tokens.py`.
 
 No Django import here: clients are built from settings elsewhere and run in Celery tasks.
 """
@@ -14,7 +15,7 @@ import email.utils
 import json
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -186,21 +187,6 @@ def _missing_scopes(response: httpx.Response, body: Any) -> tuple[tuple[str, ...
     return missing, granted
 
 
-def _authenticated_but_not_permitted(response: httpx.Response, request: httpx.Request | None, body: Any) -> bool:
-    """Bitbucket Server answers 401 (not 403) when a valid credential lacks a permission.
-
-    It still names the user in X-AUSERNAME then, and the exception is an *Authorisation* one;
-    reading that as "token revoked" would disconnect a healthy connection.
-    """
-    if response.headers.get("X-AUSERNAME"):
-        return True
-    if request is None or "Authorization" not in request.headers:
-        return False  # anonymous: signing in is exactly what is missing
-    errors = body.get("errors") if isinstance(body, dict) else None
-    names = [e.get("exceptionName") or "" for e in errors or () if isinstance(e, dict)]
-    return any(name.endswith(".AuthorisationException") for name in names)
-
-
 def raise_for_response(response: httpx.Response, *, provider: str) -> None:
     """Raise the typed error for a non-2xx response; return None for success."""
     status = response.status_code
@@ -217,8 +203,6 @@ def raise_for_response(response: httpx.Response, *, provider: str) -> None:
     common: dict[str, Any] = {"provider": provider, "status": status, "method": method, "path": path}
 
     if status == 401:
-        if _authenticated_but_not_permitted(response, request, body):
-            raise Forbidden(message, **common)
         raise Unauthorized(message, **common)
     if status == 403:
         missing, granted = _missing_scopes(response, body)
@@ -298,9 +282,12 @@ class ProviderSession:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         user_agent: str = "scm-portal",
         history_size: int = 50,
+        classify: Callable[[httpx.Response], None] | None = None,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
         self.provider = provider
+        # The provider's error classification hook; raises the typed error for a non-2xx response.
+        self.classify = classify or (lambda response: raise_for_response(response, provider=provider))
         self.credential = credential
         self.last_response_headers: httpx.Headers = httpx.Headers()
         self.exchanges: deque[Exchange] = deque(maxlen=history_size)
@@ -366,7 +353,7 @@ class ProviderSession:
     def request_json(self, method: str, url: str, **kwargs: Any) -> Any:
         """Send, raise the typed error for non-2xx, and decode JSON (204 -> None)."""
         response = self.send(method, url, **kwargs)
-        raise_for_response(response, provider=self.provider)
+        self.classify(response)
         if response.status_code == 204 or not response.content:
             return None
         return decode_json(response, provider=self.provider)
@@ -388,13 +375,3 @@ def decode_json(response: httpx.Response, *, provider: str) -> Any:
             path=response.request.url.path,
         ) from None
 
-
-# --- paging ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GitAuthor:
-    """Who commits from an environment: the provider account's display name and confirmed email."""
-
-    name: str
-    email: str | None

@@ -69,7 +69,7 @@ def iter_server_values(
     raise _page_error(session, path, f"more than {MAX_PAGES} pages")
 
 
-# --- OAuth token responses ------------------------------------------------------------------
+# --- hooks ----------------------------------------------------------------------------------
 
 
 def find_by_url(hooks: Iterable[dict[str, Any]], url: str) -> dict[str, Any] | None:

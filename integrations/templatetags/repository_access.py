@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from integrations.selectors import integrations_of_runner
+from integrations.selectors import integration_list
 
 register = template.Library()
 
@@ -13,5 +13,5 @@ def repository_access_section(org, membership, runner):
         "org": org,
         "runner": runner,
         "can_edit": membership.has_role("admin"),
-        "integrations": list(integrations_of_runner(runner)),
+        "integrations": list(integration_list(runner=runner)),
     }

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.connections import selectors, services
-from integrations.connections.exchange import provider_label
 from integrations.models import Connection
 from integrations.oauth import popup
 from portal.errors import ValidationFailed, error_body
@@ -43,13 +42,13 @@ def connection_summary(connection: Connection | None) -> dict | None:
 @require_GET
 def connection_list(request, org_slug: str):
     org, membership = org_for_user(request.user, org_slug)
-    connections = selectors.connections_by_integration(request.user, org)
+    connections = selectors.connection_map_by_integration(user=request.user, org=org)
     here = request.get_full_path()
     rows = []
-    for integration in selectors.integrations_of_org(org):
+    for integration in selectors.integration_list_oauth(org=org):
         rows.append({
             "integration": integration,
-            "label": provider_label(integration),
+            "label": integration.spec.label,
             "connection": connections.get(integration.pk),
             "can_connect": integration.oauth_ready,
             "popup_next": popup.done_url(integration, popup=True),
@@ -67,12 +66,12 @@ def connection_list(request, org_slug: str):
 def connection_status(request, org_slug: str, integration_id: int):
     """Polled by the opener while a popup is open: did this session's Connect attempt end, and how?"""
     org, _ = org_for_user(request.user, org_slug)
-    integration = selectors.integration_in_org(org, integration_id)
+    integration = selectors.integration_get_in_org(org=org, integration_id=integration_id)
     try:
         since = finite_float(request.GET.get("since"), name="since", default=0.0, minimum=0.0, maximum=math.inf)
     except ValidationFailed as exc:
         return JsonResponse(error_body(exc.code, exc.message, exc.fields), status=400)
-    connection = selectors.connection_of_user(request.user, integration)
+    connection = selectors.connection_get_for_user(user=request.user, integration=integration)
     result = popup.latest_result(request, integration.pk, since=since)
     state = "waiting"
     message = ""
@@ -94,12 +93,12 @@ def _drain_messages(request) -> list[str]:
 def connection_oauth_done(request, org_slug: str, integration_id: int):
     """Where allauth sends the popup (or the page) after a successful connect."""
     org, _ = org_for_user(request.user, org_slug)
-    integration = selectors.integration_in_org(org, integration_id)
+    integration = selectors.integration_get_in_org(org=org, integration_id=integration_id)
     errors = _drain_messages(request)
-    connection = selectors.connection_of_user(request.user, integration)
+    connection = selectors.connection_get_for_user(user=request.user, integration=integration)
     ok = connection is not None and not errors
     message = popup.connected_message(integration) if ok else (
-        errors[0] if errors else f"{provider_label(integration)} was not connected.")
+        errors[0] if errors else f"{integration.spec.label} was not connected.")
     is_popup = "popup" in request.GET
     if is_popup:
         return popup.result_response(request, integration, ok=ok, message=message, popup=True)
@@ -111,8 +110,8 @@ def connection_oauth_done(request, org_slug: str, integration_id: int):
 @require_http_methods(["GET", "POST"])
 def connection_disconnect(request, org_slug: str, connection_id: int):
     org, _ = org_for_user(request.user, org_slug)
-    connection = selectors.connection_in_org(org, request.user, connection_id)
-    label = provider_label(connection.integration)
+    connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
+    label = connection.integration.spec.label
     if request.method == "POST":
         services.connection_disconnect(connection=connection, actor=request.user)
         messages.success(request, f"{label} account {connection.username} was disconnected.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.emulator.openapi import CLOUD_SPEC, DC_SPEC, Spec
-from tests.emulator.world import World, build_world
+from tests.emulator.seeded import SeededEmulator, seed_emulator
 
 
 @pytest.fixture(scope="session")
@@ -17,5 +17,5 @@ def dc_spec() -> Spec:
 
 
 @pytest.fixture
-def world(emulator) -> World:
-    return build_world(emulator)
+def seeded(emulator) -> SeededEmulator:
+    return seed_emulator(emulator)

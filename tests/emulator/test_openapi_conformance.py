@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.emulator.openapi import PAYLOADS, Spec
-from tests.emulator.world import World
+from tests.emulator.seeded import SeededEmulator
 
 R = "/repositories/{workspace}/{repo_slug}"
 CLOUD_CASES = [
@@ -34,41 +34,41 @@ CLOUD_CASES = [
 
 
 @pytest.mark.parametrize(("path", "template"), CLOUD_CASES, ids=[case[0] for case in CLOUD_CASES])
-def test_cloud_get_endpoints_match_the_cloud_spec(world: World, cloud_spec: Spec, path: str, template: str):
-    head = world.get(f"{world.cloud}/2.0/repositories/acme/webapp/refs/branches/main", world.alice_oauth)
+def test_cloud_get_endpoints_match_the_cloud_spec(seeded: SeededEmulator, cloud_spec: Spec, path: str, template: str):
+    head = seeded.get(f"{seeded.cloud}/2.0/repositories/acme/webapp/refs/branches/main", seeded.alice_oauth)
     path = path.replace("{head}", head.json()["target"]["hash"])
-    response = world.get(world.cloud + path, world.alice_oauth)
+    response = seeded.get(seeded.cloud + path, seeded.alice_oauth)
     assert response.status_code == 200, response.text
     cloud_spec.validate_response("GET", template, 200, response.json())
 
 
-def test_cloud_hook_crud_matches_the_cloud_spec(world: World, cloud_spec: Spec):
-    hooks = f"{world.cloud}/2.0/repositories/acme/webapp/hooks"
+def test_cloud_hook_crud_matches_the_cloud_spec(seeded: SeededEmulator, cloud_spec: Spec):
+    hooks = f"{seeded.cloud}/2.0/repositories/acme/webapp/hooks"
     request_body = json.loads((PAYLOADS / "cloud-hook-create-request.json").read_text())
-    created = world.request("POST", hooks, world.alice_oauth, json=request_body)
+    created = seeded.request("POST", hooks, seeded.alice_oauth, json=request_body)
     assert created.status_code == 201, created.text
     cloud_spec.validate_response("POST", R + "/hooks", 201, created.json())
     uid = created.json()["uuid"]
-    listed = world.get(hooks, world.alice_oauth)
+    listed = seeded.get(hooks, seeded.alice_oauth)
     cloud_spec.validate_response("GET", R + "/hooks", 200, listed.json())
-    one = world.get(f"{hooks}/{uid}", world.alice_oauth)
+    one = seeded.get(f"{hooks}/{uid}", seeded.alice_oauth)
     cloud_spec.validate_response("GET", R + "/hooks/{uid}", 200, one.json())
-    updated = world.request("PUT", f"{hooks}/{uid}", world.alice_oauth, json={"active": False})
+    updated = seeded.request("PUT", f"{hooks}/{uid}", seeded.alice_oauth, json={"active": False})
     cloud_spec.validate_response("PUT", R + "/hooks/{uid}", 200, updated.json())
 
 
-def test_cloud_error_bodies_match_the_error_schema(world: World, cloud_spec: Spec):
-    missing = world.get(f"{world.cloud}/2.0/repositories/acme/nope", world.alice_oauth)
+def test_cloud_error_bodies_match_the_error_schema(seeded: SeededEmulator, cloud_spec: Spec):
+    missing = seeded.get(f"{seeded.cloud}/2.0/repositories/acme/nope", seeded.alice_oauth)
     assert missing.status_code == 404
     cloud_spec.validate_response("GET", R, 404, missing.json())
-    gone = world.get(f"{world.cloud}/2.0/repositories", world.alice_oauth)
+    gone = seeded.get(f"{seeded.cloud}/2.0/repositories", seeded.alice_oauth)
     assert gone.status_code == 410
     cloud_spec.validate_response("GET", "/repositories/{workspace}", 410, gone.json())
 
 
-def test_cloud_user_emails_has_the_documented_fields(world: World):
+def test_cloud_user_emails_has_the_documented_fields(seeded: SeededEmulator):
     # The spec gives /user/emails no 2xx schema; check the fields its description and clients use.
-    body = world.get(f"{world.cloud}/2.0/user/emails", world.alice_oauth).json()
+    body = seeded.get(f"{seeded.cloud}/2.0/user/emails", seeded.alice_oauth).json()
     assert body["values"] == [{"type": "email", "email": "alice@acme.example", "is_primary": True,
                                "is_confirmed": True, "links": body["values"][0]["links"]}]
 
@@ -97,35 +97,35 @@ SERVER_CASES = [
 
 
 @pytest.mark.parametrize(("path", "template"), SERVER_CASES, ids=[case[0] for case in SERVER_CASES])
-def test_server_get_endpoints_match_the_dc_spec(world: World, dc_spec: Spec, path: str, template: str):
-    default = world.get(f"{world.server}/rest/api/1.0/projects/ACME/repos/backend/branches/default",
-                        world.server_admin_token)
+def test_server_get_endpoints_match_the_dc_spec(seeded: SeededEmulator, dc_spec: Spec, path: str, template: str):
+    default = seeded.get(f"{seeded.server}/rest/api/1.0/projects/ACME/repos/backend/branches/default",
+                        seeded.server_admin_token)
     path = path.replace("{head}", default.json()["latestCommit"])
-    response = world.get(world.server + path, world.server_admin_token)
+    response = seeded.get(seeded.server + path, seeded.server_admin_token)
     assert response.status_code == 200, response.text
     dc_spec.validate_response("GET", template, 200, response.json())
 
 
-def test_server_webhook_crud_matches_the_dc_spec(world: World, dc_spec: Spec):
-    hooks = f"{world.server}/rest/api/1.0/projects/ACME/repos/backend/webhooks"
+def test_server_webhook_crud_matches_the_dc_spec(seeded: SeededEmulator, dc_spec: Spec):
+    hooks = f"{seeded.server}/rest/api/1.0/projects/ACME/repos/backend/webhooks"
     request_body = json.loads((PAYLOADS / "server-webhook-create-request.json").read_text())
-    created = world.request("POST", hooks, world.server_admin_token, json=request_body)
+    created = seeded.request("POST", hooks, seeded.server_admin_token, json=request_body)
     assert created.status_code == 200, created.text
     dc_spec.validate_response("POST", D + "/webhooks", 200, created.json())
     hook_id = created.json()["id"]
-    one = world.get(f"{hooks}/{hook_id}", world.server_admin_token)
+    one = seeded.get(f"{hooks}/{hook_id}", seeded.server_admin_token)
     dc_spec.validate_response("GET", D + "/webhooks/{webhookId}", 200, one.json())
-    updated = world.request("PUT", f"{hooks}/{hook_id}", world.server_admin_token, json={"active": False})
+    updated = seeded.request("PUT", f"{hooks}/{hook_id}", seeded.server_admin_token, json={"active": False})
     dc_spec.validate_response("PUT", D + "/webhooks/{webhookId}", 200, updated.json())
     # The list has no schema in the DC spec: check the standard page envelope with RestWebhook values.
-    listed = world.get(hooks, world.server_admin_token).json()
+    listed = seeded.get(hooks, seeded.server_admin_token).json()
     dc_spec.validate_response("GET", "/api/latest/repos", 200, {**listed, "values": []})
     for value in listed["values"]:
         dc_spec.validate_component("RestWebhook", value)
 
 
-def test_server_error_bodies_match_the_dc_error_schema(world: World, dc_spec: Spec):
-    missing = world.get(f"{world.server}/rest/api/1.0/projects/ACME/repos/nope", world.server_admin_token)
+def test_server_error_bodies_match_the_dc_error_schema(seeded: SeededEmulator, dc_spec: Spec):
+    missing = seeded.get(f"{seeded.server}/rest/api/1.0/projects/ACME/repos/nope", seeded.server_admin_token)
     assert missing.status_code == 404
     body = missing.json()
     assert body["errors"][0]["exceptionName"] == "com.atlassian.bitbucket.repository.NoSuchRepositoryException"
@@ -155,5 +155,5 @@ def test_reference_payloads_pass_the_validator(cloud_spec: Spec, dc_spec: Spec):
                                  json.loads((PAYLOADS / "cloud-user-workspaces-page.json").read_text()))
 
 
-def test_unknown_paths_answer_404(world: World):
-    assert httpx.get(f"{world.cloud}/2.0/nothing-here").status_code == 404
+def test_unknown_paths_answer_404(seeded: SeededEmulator):
+    assert httpx.get(f"{seeded.cloud}/2.0/nothing-here").status_code == 404

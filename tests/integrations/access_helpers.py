@@ -10,9 +10,9 @@ from integrations.models import ScmIntegration
 def dialog_post(client, runner, data: dict, integration: ScmIntegration | None = None):
     org = runner.organization.slug
     if integration is None:
-        url = reverse("access_add", args=[org, runner.pk])
+        url = reverse("integration_add", args=[org, runner.pk])
     else:
-        url = reverse("access_edit", args=[org, runner.pk, integration.pk])
+        url = reverse("integration_edit", args=[org, runner.pk, integration.pk])
     form = {k: v for k, v in data.items() if not isinstance(v, bool)}
     form.update({k: "on" for k, v in data.items() if v is True})
     return client.post(url, form)

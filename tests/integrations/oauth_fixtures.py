@@ -21,9 +21,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from integrations import services as integration_services
 from integrations.forms import ScmIntegrationForm
 from integrations.models import ScmIntegration
+from integrations.submit import integration_submit
 from runners import services as runner_services
 from runners.models import Runner
 
@@ -92,12 +92,12 @@ def agent_runner(world, live_server, tmp_path, settings):
 
 def make_integration(runner: Runner, actor, provider: str, *, host: str = "", client_id: str,
                      secret: str) -> ScmIntegration:
-    """Through the dialog's form and service, as an admin would: the secret is sealed to the runner."""
+    """Through the dialog's form and submit path, as an admin would: the secret is sealed to the runner."""
     data = {"provider": provider, "host": host, "oauth_enabled": "on", "pat_enabled": "on",
             "client_id": client_id, "client_secret": secret}
     form = ScmIntegrationForm(data, runner=runner)
     assert form.is_valid(), form.errors
-    return integration_services.integration_save(form=form, actor=actor)
+    return integration_submit(form=form, actor=actor).integration
 
 
 @pytest.fixture

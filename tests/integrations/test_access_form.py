@@ -7,7 +7,8 @@ from django.test import override_settings
 
 from integrations.forms import ScmIntegrationForm
 from integrations.models import ScmIntegration
-from integrations.services import integration_delete, integration_save
+from integrations.services import integration_delete
+from integrations.submit import integration_submit
 from portal.errors import ValidationFailed
 from portal.models import AuditEvent
 from runners import services as runner_services
@@ -21,7 +22,7 @@ def save(runner, actor, instance=None, **data):
     data.setdefault("oauth_enabled", True)
     data.setdefault("pat_enabled", True)
     form = ScmIntegrationForm(data, instance=instance, runner=runner)
-    return integration_save(form=form, actor=actor)
+    return integration_submit(form=form, actor=actor).integration
 
 
 def errors_of(runner, instance=None, **data) -> dict:
@@ -192,8 +193,8 @@ def test_audit_trail_records_changes_without_the_secret(world, reg):
     assert all(SECRET not in str(e.before) + str(e.after) for e in events)
 
 
-def test_the_service_refuses_an_invalid_form(world, reg):
+def test_submitting_an_invalid_form_is_refused_by_field(world, reg):
     form = ScmIntegrationForm({"provider": "github"}, runner=reg.runner)
     with pytest.raises(ValidationFailed) as exc:
-        integration_save(form=form, actor=world.a.admin)
+        integration_submit(form=form, actor=world.a.admin)
     assert "oauth_enabled" in exc.value.fields

@@ -123,7 +123,7 @@ def test_the_edit_dialog_shows_set_with_replace_and_never_the_value(world, reg, 
         client, reg.runner, {"provider": "github", "oauth_enabled": True, "client_id": "abc", "client_secret": SECRET}
     )
     integration = ScmIntegration.objects.get()
-    page = client.get(reverse("access_edit", args=["acme", reg.runner.pk, integration.pk]), HTTP_HX_REQUEST="true")
+    page = client.get(reverse("integration_edit", args=["acme", reg.runner.pk, integration.pk]), HTTP_HX_REQUEST="true")
     html = page.content.decode()
     assert 'id="secret-set"' in html and "Enter a new secret to replace it" in html
     assert SECRET not in html and integration.client_secret_sealed not in html
@@ -133,7 +133,7 @@ def test_the_edit_dialog_shows_set_with_replace_and_never_the_value(world, reg, 
 
 def test_the_dialog_shows_the_callback_url_and_scopes_with_reasons(world, reg, client_for):
     page = client_for(world.a.admin).get(
-        reverse("access_add", args=["acme", reg.runner.pk]) + "?provider=bitbucket-cloud"
+        reverse("integration_add", args=["acme", reg.runner.pk]) + "?provider=bitbucket-cloud"
     )
     html = page.content.decode()
     assert "http://testserver" not in html
@@ -157,7 +157,7 @@ def test_removal_warns_how_many_connections_depend_on_it(world, reg, client_for)
     integration = ScmIntegration.objects.get()
     for user in (world.a.member, world.a.admin):
         Connection.objects.create(organization=world.a.org, integration=integration, user=user, method="api-token")
-    url = reverse("access_remove", args=["acme", reg.runner.pk, integration.pk])
+    url = reverse("integration_remove", args=["acme", reg.runner.pk, integration.pk])
     assert "2 user connections" in client.get(url).content.decode()
     assert client.post(url).status_code == 302
     assert not ScmIntegration.objects.exists() and not Connection.objects.exists()
@@ -169,9 +169,9 @@ def test_members_see_the_list_but_cannot_change_it(world, reg, client_for, api_c
     integration = ScmIntegration.objects.get()
     member = client_for(world.a.member)
     page = member.get(reverse("runner_detail", args=["acme", reg.runner.pk])).content.decode()
-    assert "GitHub" in page and "Add a new provider" not in page and "access_edit" not in page
-    assert member.get(reverse("access_add", args=["acme", reg.runner.pk])).status_code == 403
-    assert member.post(reverse("access_remove", args=["acme", reg.runner.pk, integration.pk])).status_code == 403
+    assert "GitHub" in page and "Add a new provider" not in page and "integration_edit" not in page
+    assert member.get(reverse("integration_add", args=["acme", reg.runner.pk])).status_code == 403
+    assert member.post(reverse("integration_remove", args=["acme", reg.runner.pk, integration.pk])).status_code == 403
     api = api_client_for(world.a.member)
     assert api.get(reverse("api_integration_list", args=["acme", reg.runner.pk])).status_code == 200
     response = api.patch(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from integrations.forms import ScmIntegrationForm
-from integrations.server_probe import probe_bitbucket_server
+from integrations.providers import bitbucket_server
+from integrations.submit import integration_submit
 from tests.runners.conftest import register_runner
+
+TIMEOUT = httpx.Timeout(5.0)
 
 
 @pytest.fixture
@@ -19,22 +23,25 @@ def public_repo(emulator):
 def test_misconfigured_base_url_is_a_warning_with_the_fix(public_repo):
     public_repo.control("POST", "/server/settings", json={"misconfigured_base_url": True})
 
-    probe = probe_bitbucket_server(public_repo.server_url)
+    report = bitbucket_server.PROVIDER.probe_host(public_repo.server_url, timeout=TIMEOUT, oauth_enabled=True)
 
-    assert probe.error == "" and probe.supports_oauth
-    assert "Administration → Server settings → Base URL to " + public_repo.server_url in probe.warning
+    assert report.refusals == {}
+    assert "Administration → Server settings → Base URL to " + public_repo.server_url in report.warning
 
 
 def test_a_correct_base_url_gives_no_warning(public_repo):
-    assert probe_bitbucket_server(public_repo.server_url).warning == ""
+    report = bitbucket_server.PROVIDER.probe_host(public_repo.server_url, timeout=TIMEOUT, oauth_enabled=True)
+    assert report.warning == ""
 
 
 @pytest.mark.django_db
-def test_the_dialog_form_carries_the_warning(world, public_repo):
+def test_saving_carries_the_warning_to_the_admin(world, public_repo):
     public_repo.control("POST", "/server/settings", json={"misconfigured_base_url": True})
     runner = register_runner(world.a.org, world.a.admin).runner
     form = ScmIntegrationForm({"provider": "bitbucket-server", "host": public_repo.server_url, "pat_enabled": "on"},
                               runner=runner)
 
-    assert form.is_valid(), form.errors
-    assert "localhost" in form.server_warning
+    submitted = integration_submit(form=form, actor=world.a.admin)
+
+    assert "localhost" in submitted.host_check.warning
+    assert submitted.integration.server_version

@@ -1,4 +1,4 @@
-"""Fixtures: a Cloud world (alice, workspaces acme + globex) and a Server world (bob, project PRJ)."""
+"""Fixtures: a Cloud account (alice, workspaces acme + globex) and a Server account (bob, project PRJ)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.testing import RunningEmulator
-from tests.providers.world import CloudWorld, ServerWorld
+from tests.providers.accounts import CloudAccount, ServerAccount
 
 
 @pytest.fixture
-def cloud(emulator: RunningEmulator) -> Iterator[CloudWorld]:
+def cloud(emulator: RunningEmulator) -> Iterator[CloudAccount]:
     control = emulator.control
     control(
         "POST",
@@ -27,11 +27,11 @@ def cloud(emulator: RunningEmulator) -> Iterator[CloudWorld]:
     control("POST", "/cloud/workspaces", json={"slug": "acme", "owner": "alice"})
     control("POST", "/cloud/workspaces", json={"slug": "globex", "owner": "carol", "members": {"alice": "member"}})
     token = control("POST", "/cloud/tokens", json={"kind": "oauth", "user": "alice"})["token"]
-    yield CloudWorld(emulator, token)
+    yield CloudAccount(emulator, token)
 
 
 @pytest.fixture
-def server(emulator: RunningEmulator) -> Iterator[ServerWorld]:
+def server(emulator: RunningEmulator) -> Iterator[ServerAccount]:
     control = emulator.control
     control(
         "POST",
@@ -42,4 +42,4 @@ def server(emulator: RunningEmulator) -> Iterator[ServerWorld]:
     token = control("POST", "/server/tokens", json={"level": "user", "user": "bob", "permissions": ["REPO_ADMIN"]})[
         "token"
     ]
-    yield ServerWorld(emulator, token)
+    yield ServerAccount(emulator, token)

@@ -13,46 +13,47 @@ from integrations.providers.http import (
     NotFound,
     Unauthorized,
 )
-from tests.providers.world import CloudWorld, seed_cloud_repos
+from tests.providers.accounts import CloudAccount, seed_cloud_repos
 
 
-def test_git_author_from_user_and_primary_confirmed_email(cloud: CloudWorld):
+def test_identity_with_git_author_from_user_and_primary_confirmed_email(cloud: CloudAccount):
     client = cloud.client()
     assert client.current_user()["nickname"] == "alice"
     emails = {e["email"]: e for e in client.user_emails()}
     assert set(emails) == {"alice@example.com", "alice@old.example"}
-    author = client.git_author()
-    assert (author.name, author.email) == ("Alice Archer", "alice@example.com")
-    paths = [e.path for e in client.exchanges]
+    identity = client.identity()
+    assert (identity.username, identity.git_author_name, identity.git_author_email) == (
+        "alice", "Alice Archer", "alice@example.com")
+    paths = [e.path for e in client.session.exchanges]
     assert "/2.0/user" in paths and "/2.0/user/emails" in paths
 
 
-def test_granted_scopes_and_credential_type_from_headers(cloud: CloudWorld):
-    client = cloud.client()
-    assert client.credential_type() == "oauth2"
-    assert set(client.granted_scopes()) >= {"account", "email", "repository", "webhook"}
+def test_identity_scopes_come_from_the_x_oauth_scopes_header(cloud: CloudAccount):
+    identity = cloud.client().identity(token_scopes=["ignored-when-the-header-names-them"])
+    assert set(identity.scopes) >= {"account", "email", "repository", "webhook"}
 
 
-def test_access_token_has_no_user_but_reports_its_type(cloud: CloudWorld):
+def test_without_the_email_scope_the_identity_stands_without_an_author_email(cloud: CloudAccount):
+    identity = cloud.client(BearerToken(cloud.token_for("oauth", user="alice", scopes=["account"]))).identity()
+    assert (identity.username, identity.git_author_email, identity.scopes) == ("alice", "", ("account",))
+
+
+def test_access_token_has_no_user(cloud: CloudAccount):
     seed_cloud_repos(cloud.emulator, "acme", 1)
     token = cloud.token_for("repository_access_token", repository="acme/repo-00", scopes=["repository"])
     client = cloud.client(BearerToken(token))
-    # Probing /2.0/user answers 403 for an access token, yet its headers still say what it is.
-    assert client.credential_type() == "repo_access_token"
-    assert client.granted_scopes() == ("repository",)
     with pytest.raises(Forbidden):
         client.current_user()
     assert client.repository("acme", "repo-00")["full_name"] == "acme/repo-00"
 
 
-def test_api_token_with_email_basic_auth(cloud: CloudWorld):
+def test_api_token_with_email_basic_auth(cloud: CloudAccount):
     token = cloud.token_for("api_token", user="alice")
     client = cloud.client(BasicCredentials("alice@example.com", token))
     assert client.current_user()["account_id"]
-    assert client.credential_type() == "api_token"
 
 
-def test_disabled_app_password_is_unauthorized(cloud: CloudWorld):
+def test_disabled_app_password_is_unauthorized(cloud: CloudAccount):
     password = cloud.token_for("app_password", user="alice")
     client = cloud.client(BasicCredentials("alice", password, kind="app_password"))
     assert client.current_user()["nickname"] == "alice"
@@ -62,7 +63,7 @@ def test_disabled_app_password_is_unauthorized(cloud: CloudWorld):
     assert "API token" in str(info.value)
 
 
-def test_repositories_follow_next_across_pages(cloud: CloudWorld):
+def test_repositories_follow_next_across_pages(cloud: CloudAccount):
     slugs = seed_cloud_repos(cloud.emulator, "acme", 7)
     cloud.emulator.control("DELETE", "/requests")
     repos = cloud.client().repositories("acme", pagelen=3)
@@ -72,26 +73,26 @@ def test_repositories_follow_next_across_pages(cloud: CloudWorld):
     assert pages[0]["query"] == {"pagelen": "3", "role": "member"}
 
 
-def test_pagelen_is_capped_at_100(cloud: CloudWorld):
+def test_pagelen_is_capped_at_100(cloud: CloudAccount):
     seed_cloud_repos(cloud.emulator, "acme", 1)
     cloud.emulator.control("DELETE", "/requests")
     cloud.client().repositories("acme", pagelen=500)
     assert cloud.emulator.requests(path=r"^/2\.0/repositories/acme$")[0]["query"]["pagelen"] == "100"
 
 
-def test_workspaces_from_user_workspaces(cloud: CloudWorld):
+def test_workspaces_from_user_workspaces(cloud: CloudAccount):
     access = cloud.client().workspaces(pagelen=1)
     assert {(a["workspace"]["slug"], a["administrator"]) for a in access} == {("acme", True), ("globex", False)}
 
 
-def test_removed_cross_workspace_endpoint_is_gone(cloud: CloudWorld):
+def test_removed_cross_workspace_endpoint_is_gone(cloud: CloudAccount):
     with pytest.raises(Gone) as info:
         cloud.client().session.get_json("/2.0/repositories")
     assert "CHANGE-2770" in str(info.value)
     assert info.value.status == 410
 
 
-def test_context_lookups(cloud: CloudWorld):
+def test_context_lookups(cloud: CloudAccount):
     created = cloud.emulator.control(
         "POST",
         "/cloud/repositories",
@@ -117,7 +118,7 @@ def test_context_lookups(cloud: CloudWorld):
     assert info.value.status == 404
 
 
-def test_hook_lifecycle_and_find_by_url(cloud: CloudWorld):
+def test_hook_lifecycle_and_find_by_url(cloud: CloudAccount):
     seed_cloud_repos(cloud.emulator, "acme", 1)
     client = cloud.client()
     url = "https://portal.example/hooks/bitbucket/42"
@@ -134,7 +135,7 @@ def test_hook_lifecycle_and_find_by_url(cloud: CloudWorld):
     assert len(cloud.emulator.requests(path=r"/hooks$", method="POST")) == 1
 
 
-def test_missing_scope_is_named(cloud: CloudWorld):
+def test_missing_scope_is_named(cloud: CloudAccount):
     token = cloud.token_for("oauth", user="alice", scopes=["account"])
     with pytest.raises(InsufficientScope) as info:
         cloud.client(BearerToken(token)).user_emails()
@@ -143,14 +144,14 @@ def test_missing_scope_is_named(cloud: CloudWorld):
     assert info.value.status == 403
 
 
-def test_missing_api_token_scope_is_named(cloud: CloudWorld):
+def test_missing_api_token_scope_is_named(cloud: CloudAccount):
     token = cloud.token_for("api_token", user="alice", scopes=["read:user:bitbucket"])
     with pytest.raises(InsufficientScope) as info:
         cloud.client(BasicCredentials("alice@example.com", token)).repositories("acme")
     assert info.value.missing_scopes == ("read:repository:bitbucket",)
 
 
-def test_revoked_token_is_unauthorized(cloud: CloudWorld):
+def test_revoked_token_is_unauthorized(cloud: CloudAccount):
     client = cloud.client()
     client.current_user()
     cloud.emulator.control("POST", "/cloud/tokens/revoke", json={"token": cloud.token})
@@ -160,7 +161,7 @@ def test_revoked_token_is_unauthorized(cloud: CloudWorld):
     assert cloud.token not in str(info.value)
 
 
-def test_expired_token_is_unauthorized(cloud: CloudWorld):
+def test_expired_token_is_unauthorized(cloud: CloudAccount):
     cloud.emulator.control("POST", "/cloud/tokens/expire", json={"token": cloud.token})
     with pytest.raises(Unauthorized):
         cloud.client().current_user()

@@ -15,14 +15,14 @@ from emulator.testing import RunningEmulator, start_emulator
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.http import BasicCredentials, BearerToken, ProviderError, ProviderUnavailable, RateLimited
 from integrations.providers.paging import iter_cloud_values, iter_server_values
-from tests.providers.world import CloudWorld, ServerWorld, seed_cloud_repos, seed_server_repos
+from tests.providers.accounts import CloudAccount, ServerAccount, seed_cloud_repos, seed_server_repos
 
 
 def fault(emulator: RunningEmulator, path: str, kind: str, **extra) -> None:
     emulator.control("POST", "/faults", json={"path": path, "kind": kind, **extra})
 
 
-def test_rate_limit_carries_retry_after(cloud: CloudWorld):
+def test_rate_limit_carries_retry_after(cloud: CloudAccount):
     fault(cloud.emulator, r"^/2\.0/user$", "rate_limit", retry_after=42, times=1)
     client = cloud.client()
     with pytest.raises(RateLimited) as info:
@@ -33,7 +33,7 @@ def test_rate_limit_carries_retry_after(cloud: CloudWorld):
     assert client.current_user()["nickname"] == "alice"  # the fault ran out: transient, not invalid
 
 
-def test_server_rate_limit_carries_retry_after(server: ServerWorld):
+def test_server_rate_limit_carries_retry_after(server: ServerAccount):
     fault(server.emulator, r"/rest/api/1\.0/projects$", "rate_limit", retry_after=7)
     with pytest.raises(RateLimited) as info:
         server.client().projects()
@@ -41,7 +41,7 @@ def test_server_rate_limit_carries_retry_after(server: ServerWorld):
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_5xx_is_provider_unavailable(cloud: CloudWorld, status: int):
+def test_5xx_is_provider_unavailable(cloud: CloudAccount, status: int):
     fault(cloud.emulator, r"^/2\.0/user$", "status", status=status)
     with pytest.raises(ProviderUnavailable) as info:
         cloud.client().current_user()
@@ -49,16 +49,16 @@ def test_5xx_is_provider_unavailable(cloud: CloudWorld, status: int):
     assert f"HTTP {status}" in str(info.value)
 
 
-def test_dropped_connection_is_provider_unavailable(cloud: CloudWorld):
+def test_dropped_connection_is_provider_unavailable(cloud: CloudAccount):
     fault(cloud.emulator, r"^/2\.0/user$", "drop")
     client = cloud.client()
     with pytest.raises(ProviderUnavailable) as info:
         client.current_user()
     assert info.value.status is None
-    assert client.exchanges[-1].status is None and client.exchanges[-1].error
+    assert client.session.exchanges[-1].status is None and client.session.exchanges[-1].error
 
 
-def test_latency_beyond_read_timeout_is_provider_unavailable(cloud: CloudWorld):
+def test_latency_beyond_read_timeout_is_provider_unavailable(cloud: CloudAccount):
     fault(cloud.emulator, r"^/2\.0/user$", "latency", delay_ms=3000, times=1)
     client = cloud.client(timeout=httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0))
     with pytest.raises(ProviderUnavailable) as info:
@@ -78,7 +78,7 @@ def test_connection_refused_is_provider_unavailable():
     assert info.value.__cause__ is None and info.value.__context__ is None
 
 
-def test_cloud_5xx_mid_paging_raises_instead_of_truncating(cloud: CloudWorld):
+def test_cloud_5xx_mid_paging_raises_instead_of_truncating(cloud: CloudAccount):
     seed_cloud_repos(cloud.emulator, "acme", 6)
     client = cloud.client()
     values = iter_cloud_values(client.session, "/2.0/repositories/acme", {"pagelen": 2})
@@ -89,7 +89,7 @@ def test_cloud_5xx_mid_paging_raises_instead_of_truncating(cloud: CloudWorld):
         list(values)
 
 
-def test_cloud_429_mid_paging_raises_instead_of_truncating(cloud: CloudWorld):
+def test_cloud_429_mid_paging_raises_instead_of_truncating(cloud: CloudAccount):
     seed_cloud_repos(cloud.emulator, "acme", 6)
     values = iter_cloud_values(cloud.client().session, "/2.0/repositories/acme", {"pagelen": 2})
     next(values), next(values)
@@ -99,7 +99,7 @@ def test_cloud_429_mid_paging_raises_instead_of_truncating(cloud: CloudWorld):
     assert info.value.retry_after == 5
 
 
-def test_server_5xx_and_429_mid_paging_raise(server: ServerWorld):
+def test_server_5xx_and_429_mid_paging_raise(server: ServerAccount):
     seed_server_repos(server.emulator, "PRJ", 5)
     session = server.client().session
     for kind, error in (("status", ProviderUnavailable), ("rate_limit", RateLimited)):
@@ -111,7 +111,7 @@ def test_server_5xx_and_429_mid_paging_raise(server: ServerWorld):
             list(values)
 
 
-def test_server_drop_mid_paging_raises(server: ServerWorld):
+def test_server_drop_mid_paging_raises(server: ServerAccount):
     seed_server_repos(server.emulator, "PRJ", 5)
     values = iter_server_values(server.client().session, "/rest/api/1.0/repos", limit=2)
     next(values), next(values)
@@ -144,7 +144,7 @@ def test_next_on_another_host_is_not_followed(foreign_links_emulator: RunningEmu
     assert len(emulator.requests(path=r"^/2\.0/repositories/acme$")) == 1
 
 
-def test_no_error_message_or_repr_contains_the_credential(cloud: CloudWorld, server: ServerWorld):
+def test_no_error_message_or_repr_contains_the_credential(cloud: CloudAccount, server: ServerAccount):
     """Collect one error of every kind from clients holding known secrets, and look for them."""
     cloud_secret = cloud.token
     api_secret = cloud.token_for("api_token", user="alice", scopes=["read:user:bitbucket"])
@@ -186,7 +186,7 @@ def test_no_error_message_or_repr_contains_the_credential(cloud: CloudWorld, ser
     texts = [str(e) for e in errors] + [repr(e) for e in errors]
     texts += [repr(c) for c in (bearer, basic, dc, bearer.session, dc.session)]
     texts += [repr(c.credential) for c in (bearer.session, basic.session, dc.session)]
-    texts += [repr(x) for c in (bearer, basic, dc, short) for x in c.exchanges]
+    texts += [repr(x) for c in (bearer, basic, dc, short) for x in c.session.exchanges]
     for text in texts:
         for secret in (cloud_secret, api_secret, server_secret, "Bearer ", "Basic "):
             assert secret not in text, text
@@ -194,7 +194,7 @@ def test_no_error_message_or_repr_contains_the_credential(cloud: CloudWorld, ser
         assert error.__cause__ is None and error.__context__ is None
 
 
-def test_html_where_json_is_expected_is_provider_unavailable(cloud: CloudWorld):
+def test_html_where_json_is_expected_is_provider_unavailable(cloud: CloudAccount):
     # The consent page is a real 200 text/html answer: what a captive proxy or login page looks like.
     consumer = cloud.emulator.control(
         "POST", "/cloud/consumers", json={"name": "Portal", "callback_url": "https://portal.example/cb"}
@@ -205,7 +205,7 @@ def test_html_where_json_is_expected_is_provider_unavailable(cloud: CloudWorld):
     assert "not JSON" in str(info.value) and info.value.status == 200
 
 
-def test_redirect_is_not_followed(cloud: CloudWorld):
+def test_redirect_is_not_followed(cloud: CloudAccount):
     consumer = cloud.emulator.control(
         "POST", "/cloud/consumers", json={"name": "Portal", "callback_url": "https://portal.example/cb"}
     )

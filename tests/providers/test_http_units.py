@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from integrations.providers.bitbucket_server.client import make_pkce_pair
 from integrations.providers.http import (
     BasicCredentials,
     BearerToken,
@@ -19,6 +18,7 @@ from integrations.providers.http import (
     parse_retry_after,
     raise_for_response,
 )
+from integrations.providers.oauth import make_pkce_pair
 from integrations.providers.tokens import parse_token_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "reference" / "bitbucket" / "payloads" / "api"

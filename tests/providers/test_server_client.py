@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.providers.bitbucket_server.client import BitbucketServerClient
+from integrations.providers.bitbucket_server.client import BitbucketServerClient, parse_version
 from integrations.providers.http import (
     BasicCredentials,
     BearerToken,
@@ -12,21 +12,21 @@ from integrations.providers.http import (
     NotFound,
     Unauthorized,
 )
-from tests.providers.world import ServerWorld, seed_server_repos
+from tests.providers.accounts import ServerAccount, seed_server_repos
 
 
-def test_application_properties_are_fetched_without_credentials(server: ServerWorld):
+def test_application_properties_are_fetched_without_credentials(server: ServerAccount):
     server.emulator.control("POST", "/server/settings", json={"version": "9.4.2"})
     server.emulator.control("DELETE", "/requests")
     client = server.client()
     props = client.application_properties()
     assert props["displayName"] == "Bitbucket" and props["buildNumber"]
-    assert client.version_tuple() == (9, 4, 2)
+    assert parse_version(props["version"]) == (9, 4, 2)
     logged = server.emulator.requests(path="application-properties")
     assert logged and all("Authorization" not in entry["headers"] for entry in logged)
 
 
-def test_current_username_from_x_ausername(server: ServerWorld):
+def test_current_username_from_x_ausername(server: ServerAccount):
     bearer = server.client()
     assert bearer.current_username() == "bob"
     basic = server.client(BasicCredentials("bob", server.token))
@@ -35,12 +35,19 @@ def test_current_username_from_x_ausername(server: ServerWorld):
     assert anonymous.current_username() is None
 
 
-def test_git_author_from_user_resource(server: ServerWorld):
-    author = server.client().git_author()
-    assert (author.name, author.email) == ("Bob Builder", "bob@example.com")
+def test_identity_and_git_author_from_user_resource(server: ServerAccount):
+    identity = server.client().identity(token_scopes=["REPO_ADMIN"])
+    assert (identity.username, identity.git_author_name, identity.git_author_email) == (
+        "bob", "Bob Builder", "bob@example.com")
+    assert identity.scopes == ("REPO_ADMIN",)  # Server names no scopes on API answers: the token response's
 
 
-def test_repositories_page_with_start_and_limit(server: ServerWorld):
+def test_an_anonymous_answer_is_no_identity(server: ServerAccount):
+    with pytest.raises(Unauthorized):
+        BitbucketServerClient(server.emulator.server_url).identity()
+
+
+def test_repositories_page_with_start_and_limit(server: ServerAccount):
     slugs = seed_server_repos(server.emulator, "PRJ", 7)
     server.emulator.control("DELETE", "/requests")
     repos = server.client().repositories(limit=3)
@@ -50,7 +57,7 @@ def test_repositories_page_with_start_and_limit(server: ServerWorld):
     assert all(p["query"]["permission"] == "REPO_READ" for p in pages)
 
 
-def test_projects_and_project_filter(server: ServerWorld):
+def test_projects_and_project_filter(server: ServerAccount):
     server.emulator.control("POST", "/server/projects", json={"key": "OPS", "permissions": {"bob": "PROJECT_READ"}})
     seed_server_repos(server.emulator, "PRJ", 2)
     server.emulator.control("POST", "/server/repositories", json={"project": "OPS", "slug": "infra"})
@@ -59,14 +66,14 @@ def test_projects_and_project_filter(server: ServerWorld):
     assert [r["slug"] for r in client.repositories(project_key="OPS")] == ["infra"]
 
 
-def test_personal_project_repository(server: ServerWorld):
+def test_personal_project_repository(server: ServerAccount):
     server.emulator.control("POST", "/server/repositories", json={"project": "~bob", "slug": "dotfiles"})
     repo = server.client().repository("~bob", "dotfiles")
     assert repo["slug"] == "dotfiles"
     assert repo["project"]["key"].lower() == "~bob"
 
 
-def test_context_lookups(server: ServerWorld):
+def test_context_lookups(server: ServerAccount):
     created = server.emulator.control(
         "POST",
         "/server/repositories",
@@ -87,7 +94,7 @@ def test_context_lookups(server: ServerWorld):
         client.pull_request("PRJ", "app", 99)
 
 
-def test_webhook_lifecycle_and_find_by_url(server: ServerWorld):
+def test_webhook_lifecycle_and_find_by_url(server: ServerAccount):
     seed_server_repos(server.emulator, "PRJ", 1)
     client = server.client()
     url = "https://portal.example/hooks/bbs/7"
@@ -103,7 +110,7 @@ def test_webhook_lifecycle_and_find_by_url(server: ServerWorld):
     assert created[0]["json"]["configuration"]["secret"] == "***"  # sent, and redacted in the log
 
 
-def test_permission_shortfall_is_forbidden_not_unauthorized(server: ServerWorld):
+def test_permission_shortfall_is_forbidden_not_unauthorized(server: ServerAccount):
     """Server answers 401 when a valid credential lacks REPO_ADMIN; that is not a dead token."""
     seed_server_repos(server.emulator, "PRJ", 1)
     read_only = server.token_for(level="user", user="bob", permissions=["REPO_READ"])
@@ -114,7 +121,7 @@ def test_permission_shortfall_is_forbidden_not_unauthorized(server: ServerWorld)
     assert not isinstance(info.value, Unauthorized)
 
 
-def test_revoked_token_is_unauthorized(server: ServerWorld):
+def test_revoked_token_is_unauthorized(server: ServerAccount):
     client = server.client()
     assert client.projects()
     server.emulator.control("POST", "/server/tokens/revoke", json={"token": server.token})
@@ -123,7 +130,7 @@ def test_revoked_token_is_unauthorized(server: ServerWorld):
     assert server.token not in str(info.value)
 
 
-def test_misconfigured_base_url_is_detected(server: ServerWorld):
+def test_misconfigured_base_url_is_detected(server: ServerAccount):
     seed_server_repos(server.emulator, "PRJ", 1)
     client = server.client()
     assert client.detect_misconfigured_base_url(client.repository("PRJ", "svc-00")) is False

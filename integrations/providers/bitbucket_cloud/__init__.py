@@ -1,32 +1,40 @@
-"""Bitbucket Cloud: OAuth 2.0 consumers, API tokens, repository/project/workspace access tokens."""
+"""Bitbucket Cloud: OAuth 2.0 consumers, API tokens, repository/project/workspace access tokens.
+
+`PROVIDER` is this package's provider object (see `integrations.providers.protocol`).
+"""
 
 from __future__ import annotations
 
-from integrations.providers.base import ProviderSpec, Scope
+import httpx
+from django.conf import settings
 
-PROVIDER = ProviderSpec(
-    id="bitbucket-cloud",
-    name="Bitbucket Cloud",
-    default_host="https://bitbucket.org",
-    host_editable=False,
-    oauth_docs_url="https://support.atlassian.com/bitbucket-cloud/docs/use-oauth-on-bitbucket-cloud/",
-    token_docs_url="https://support.atlassian.com/bitbucket-cloud/docs/api-tokens/",
-    token_label="API tokens and access tokens",
-    label_note="Bitbucket calls them Key and Secret (Workspace settings → OAuth consumers).",
-    client_id_label="Key (Client ID)",
-    client_secret_label="Secret (Client Secret)",
-    # Bitbucket consumers carry their permissions; these are the boxes to tick on the consumer.
-    scopes=(
-        Scope("account", "read your name for the git author identity"),
-        # /2.0/user/emails needs its own scope (Atlassian's OpenAPI description), not just `account`.
-        Scope("email", "read your confirmed email address for the git author identity"),
-        Scope("repository", "clone repositories and parse context URLs"),
-        Scope("repository:write", "push from environments"),
-        Scope("pullrequest", "start environments from pull requests"),
-        Scope("issue", "start environments from issues"),
-        Scope("webhook", "install repository webhooks for projects (org admins)", required=False),
-    ),
-    authorize_path="/site/oauth2/authorize",
-    token_path="/site/oauth2/access_token",
-    client_auth="basic",
-)
+from integrations.providers.base import BaseProvider
+from integrations.providers.bitbucket_cloud import demo
+from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
+from integrations.providers.bitbucket_cloud.spec import SCOPE_IMPLICATIONS, SPEC
+from integrations.providers.http import DEFAULT_TIMEOUT, Credential
+from integrations.providers.protocol import DemoApp
+
+__all__ = ["PROVIDER", "SPEC"]
+
+
+class BitbucketCloud(BaseProvider):
+    spec = SPEC
+    scope_implications = SCOPE_IMPLICATIONS
+    oauth_connect = True
+
+    def default_host(self) -> str:
+        # A setting, so tests and the demo can point it at the emulator.
+        return settings.BITBUCKET_CLOUD_WEB_URL
+
+    def client(
+        self, *, host: str, credential: Credential | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    ) -> BitbucketCloudClient:
+        # The REST API has its own host (api.bitbucket.org); `host` is the web and OAuth host.
+        return BitbucketCloudClient(api_url=settings.BITBUCKET_CLOUD_API_URL, credential=credential, timeout=timeout)
+
+    def demo_app(self, emulator_url: str) -> DemoApp:
+        return demo.demo_app(emulator_url)
+
+
+PROVIDER = BitbucketCloud()

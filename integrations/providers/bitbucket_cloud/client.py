@@ -1,43 +1,34 @@
-"""Bitbucket Cloud REST 2.0 client (api.bitbucket.org) and OAuth 2.0 helpers (bitbucket.org).
+"""Bitbucket Cloud REST 2.0 client (api.bitbucket.org).
 
 Plain dicts in, plain dicts out; errors are the typed ones from `providers.http`. Built with
 explicit URLs and a credential so it can run anywhere (web, Celery, the emulator's tests).
+OAuth (authorize URL, grants) is `integrations.providers.oauth`; token responses `providers.tokens`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 
 from integrations.providers.http import (
     DEFAULT_TIMEOUT,
     Credential,
-    Exchange,
-    GitAuthor,
+    InsufficientScope,
     ProviderSession,
     ProviderUnavailable,
-    raise_for_response,
     split_scopes,
 )
 from integrations.providers.paging import find_by_url, iter_cloud_values
-from integrations.providers.tokens import TokenResponse, parse_token_response
+from integrations.providers.protocol import Identity
 
 PROVIDER = "bitbucket-cloud"
 API_URL = "https://api.bitbucket.org"
-WEB_URL = "https://bitbucket.org"
 MAX_PAGELEN = 100  # Bitbucket's documented maximum for most collections
 
-__all__ = [
-    "API_URL",
-    "WEB_URL",
-    "BitbucketCloudClient",
-    "GitAuthor",
-    "TokenResponse",
-    "parse_token_response",
-]
+__all__ = ["API_URL", "BitbucketCloudClient"]
 
 
 def _seg(value: str | int) -> str:
@@ -56,11 +47,9 @@ class BitbucketCloudClient:
         self,
         *,
         api_url: str = API_URL,
-        web_url: str = WEB_URL,
         credential: Credential | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
-        self.web_url = web_url.rstrip("/")
         self.session = ProviderSession(api_url, provider=PROVIDER, credential=credential, timeout=timeout)
 
     def __repr__(self) -> str:
@@ -74,11 +63,6 @@ class BitbucketCloudClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        """The last requests (method, path, status, duration), for users to see. No secrets."""
-        return list(self.session.exchanges)
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -96,29 +80,24 @@ class BitbucketCloudClient:
                 return entry.get("email")
         return None
 
-    def git_author(self) -> GitAuthor:
+    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+        """The token's user and git author (the primary confirmed address). The scopes are the
+        ones /2.0/user's `X-OAuth-Scopes` names, else `token_scopes` (the token response's)."""
         user = self.current_user()
-        name = user.get("display_name") or user.get("nickname") or user.get("username") or ""
-        return GitAuthor(name=name, email=self.primary_email())
-
-    def _probe_headers(self) -> httpx.Headers:
-        """Headers of the last response, or of a probe when nothing was sent yet.
-
-        Bitbucket sends X-OAuth-Scopes / X-Credential-Type on every response, including the
-        403/404 an access token gets from /2.0/user, so only 401 and outages are errors here.
-        """
-        if "X-Credential-Type" in self.session.last_response_headers:
-            return self.session.last_response_headers
-        response = self.session.send("GET", "/2.0/user")
-        if response.status_code == 401 or response.status_code >= 429:
-            raise_for_response(response, provider=PROVIDER)
-        return response.headers
-
-    def granted_scopes(self) -> tuple[str, ...]:
-        return split_scopes(self._probe_headers().get("X-OAuth-Scopes"))
-
-    def credential_type(self) -> str | None:
-        return self._probe_headers().get("X-Credential-Type")
+        header_scopes = split_scopes(self.session.last_response_headers.get("X-OAuth-Scopes"))
+        try:
+            email = self.primary_email() or ""
+        except InsufficientScope:
+            # Connected without the `email` scope: the identity stands, the author email stays empty.
+            email = ""
+        return Identity(
+            account_id=str(user.get("uuid") or user.get("account_id") or ""),
+            username=str(user.get("username") or user.get("nickname") or ""),
+            display_name=str(user.get("display_name") or ""),
+            git_author_name=str(user.get("display_name") or user.get("nickname") or user.get("username") or ""),
+            git_author_email=str(email),
+            scopes=header_scopes or tuple(token_scopes),
+        )
 
     # --- workspaces and repositories -------------------------------------------------------------
 
@@ -223,45 +202,3 @@ class BitbucketCloudClient:
     def find_hook_by_url(self, workspace: str, slug: str, url: str) -> dict[str, Any] | None:
         """The existing hook for `url`, so installs are idempotent (Read the Docs made duplicates)."""
         return find_by_url(self.hooks(workspace, slug), url)
-
-    # --- OAuth 2.0 (the runner agent posts to the token URL; we only build and parse) ----------
-
-    @property
-    def authorize_endpoint(self) -> str:
-        return f"{self.web_url}/site/oauth2/authorize"
-
-    @property
-    def token_url(self) -> str:
-        return f"{self.web_url}/site/oauth2/access_token"
-
-    def authorize_url(self, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str] | None = None) -> str:
-        """Bitbucket grants the scopes configured on the consumer; `scope` is sent only if asked."""
-        params = {
-            "client_id": client_id,
-            "response_type": "code",
-            "state": state,
-            "redirect_uri": redirect_uri,
-        }
-        scope_list = list(scopes or ())
-        if scope_list:
-            params["scope"] = " ".join(scope_list)
-        return f"{self.authorize_endpoint}?{urlencode(params)}"
-
-    @staticmethod
-    def token_request_params(
-        *, code: str | None = None, redirect_uri: str | None = None, refresh_token: str | None = None
-    ) -> dict[str, str]:
-        """The form body for the token URL; the client authenticates with HTTP Basic (added by
-        whoever holds the secret)."""
-        if (code is None) == (refresh_token is None):
-            raise ValueError("pass exactly one of code or refresh_token")
-        if refresh_token is not None:
-            return {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        params = {"grant_type": "authorization_code", "code": code or ""}
-        if redirect_uri:
-            params["redirect_uri"] = redirect_uri
-        return params
-
-    @staticmethod
-    def parse_token_response(body: Any) -> TokenResponse:
-        return parse_token_response(body, provider=PROVIDER)

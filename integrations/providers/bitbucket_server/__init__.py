@@ -1,31 +1,40 @@
-"""Bitbucket Server / Data Center: a registered instance, its OAuth 2.0 incoming link, HTTP access tokens."""
+"""Bitbucket Server / Data Center: a registered instance, its OAuth 2.0 incoming link, HTTP access tokens.
+
+`PROVIDER` is this package's provider object (see `integrations.providers.protocol`).
+"""
 
 from __future__ import annotations
 
-from integrations.providers.base import ProviderSpec, Scope
+import httpx
 
-# OAuth 2.0 incoming application links arrived in 7.20; HTTP access tokens in 7.14.
-MIN_OAUTH_VERSION = (7, 20)
-MIN_TOKEN_VERSION = (7, 14)
+from integrations.providers.base import BaseProvider
+from integrations.providers.bitbucket_server import demo, errors, probe
+from integrations.providers.bitbucket_server.client import BitbucketServerClient
+from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION, SCOPE_IMPLICATIONS, SPEC
+from integrations.providers.http import DEFAULT_TIMEOUT, Credential
+from integrations.providers.protocol import DemoApp, HostReport
 
-PROVIDER = ProviderSpec(
-    id="bitbucket-server",
-    name="Bitbucket Server / Data Center",
-    default_host="",
-    host_editable=True,
-    oauth_docs_url="https://confluence.atlassian.com/bitbucketserver/configure-an-incoming-link-1108483657.html",
-    token_docs_url="https://confluence.atlassian.com/bitbucketserver/http-access-tokens-939515499.html",
-    token_label="HTTP access tokens",
-    label_note="Create an incoming application link (Administration → Application links); "
-    "it shows the Client ID and Client secret.",
-    scopes=(
-        Scope("PUBLIC_REPOS", "see public repositories"),
-        Scope("REPO_READ", "clone repositories and parse context URLs, pull requests and commits"),
-        Scope("REPO_WRITE", "push from environments"),
-        Scope("REPO_ADMIN", "install repository webhooks for projects (org admins)", required=False),
-    ),
-    authorize_path="/rest/oauth2/latest/authorize",
-    token_path="/rest/oauth2/latest/token",
-    client_auth="post",
-    pkce=True,
-)
+__all__ = ["MIN_OAUTH_VERSION", "MIN_TOKEN_VERSION", "PROVIDER", "SPEC"]
+
+
+class BitbucketServer(BaseProvider):
+    spec = SPEC
+    scope_implications = SCOPE_IMPLICATIONS
+    oauth_connect = True
+
+    def client(
+        self, *, host: str, credential: Credential | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    ) -> BitbucketServerClient:
+        return BitbucketServerClient(host, credential=credential, timeout=timeout)
+
+    def raise_for_response(self, response: httpx.Response) -> None:
+        errors.raise_for_response(response, provider=self.spec.id)
+
+    def probe_host(self, host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostReport:
+        return probe.probe(host, timeout=timeout, oauth_enabled=oauth_enabled)
+
+    def demo_app(self, emulator_url: str) -> DemoApp:
+        return demo.demo_app(emulator_url)
+
+
+PROVIDER = BitbucketServer()

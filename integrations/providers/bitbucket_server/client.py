@@ -1,46 +1,35 @@
-"""Bitbucket Server / Data Center REST 1.0 client and OAuth 2.0 (incoming link, 7.20+) helpers.
+"""Bitbucket Server / Data Center REST 1.0 client.
 
 `base_url` is the instance URL including any context path (`https://git.example.com/bitbucket`).
+OAuth (authorize URL, grants, PKCE) is `integrations.providers.oauth`; token responses `providers.tokens`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
+from integrations.providers.bitbucket_server.errors import raise_for_response
 from integrations.providers.http import (
     DEFAULT_TIMEOUT,
     Credential,
-    Exchange,
-    GitAuthor,
     ProviderSession,
     ProviderUnavailable,
     Unauthorized,
-    raise_for_response,
 )
 from integrations.providers.paging import find_by_url, iter_server_values
-from integrations.providers.tokens import TokenResponse, parse_token_response
+from integrations.providers.protocol import Identity
 
 PROVIDER = "bitbucket-server"
 API = "/rest/api/1.0"
 PAGE_LIMIT = 100
 SCOPES = ("PUBLIC_REPOS", "REPO_READ", "REPO_WRITE", "REPO_ADMIN", "PROJECT_ADMIN")
 
-__all__ = [
-    "SCOPES",
-    "BitbucketServerClient",
-    "GitAuthor",
-    "TokenResponse",
-    "make_pkce_pair",
-    "parse_token_response",
-]
+__all__ = ["SCOPES", "BitbucketServerClient", "parse_version"]
 
 
 def parse_version(version: str) -> tuple[int, ...]:
@@ -55,14 +44,6 @@ def _seg(value: str | int) -> str:
 
 def _repo_path(project: str, slug: str) -> str:
     return f"{API}/projects/{_seg(project)}/repos/{_seg(slug)}"
-
-
-def make_pkce_pair() -> tuple[str, str]:
-    """(code_verifier, code_challenge) for PKCE S256 (RFC 7636): 43-128 unreserved chars."""
-    verifier = secrets.token_urlsafe(64)[:96]
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    return verifier, challenge
 
 
 def _hrefs(data: Any) -> Iterator[str]:
@@ -88,15 +69,12 @@ class BitbucketServerClient:
         credential: Credential | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
-        self.session = ProviderSession(base_url, provider=PROVIDER, credential=credential, timeout=timeout)
+        self.session = ProviderSession(base_url, provider=PROVIDER, credential=credential, timeout=timeout,
+                                       classify=lambda response: raise_for_response(response, provider=PROVIDER))
         self._username: str | None = None
 
     def __repr__(self) -> str:
         return f"BitbucketServerClient({str(self.session.base_url)!r})"
-
-    @property
-    def base_url(self) -> str:
-        return str(self.session.base_url)
 
     def close(self) -> None:
         self.session.close()
@@ -106,10 +84,6 @@ class BitbucketServerClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        return list(self.session.exchanges)
 
     # --- instance -----------------------------------------------------------------------------
 
@@ -124,9 +98,6 @@ class BitbucketServerClient:
                 status=200,
             )
         return body
-
-    def version_tuple(self) -> tuple[int, ...]:
-        return parse_version(str(self.application_properties()["version"]))
 
     def detect_misconfigured_base_url(self, data: Any) -> bool:
         """True when links point at `localhost` but we reach the instance elsewhere: the
@@ -145,7 +116,7 @@ class BitbucketServerClient:
             if "X-AUSERNAME" not in headers:
                 # application-properties is cheap and any authenticated answer carries the header
                 response = self.session.send("GET", f"{API}/application-properties")
-                raise_for_response(response, provider=PROVIDER)
+                self.session.classify(response)
                 headers = response.headers
             self._username = headers.get("X-AUSERNAME") or None
         return self._username
@@ -153,12 +124,21 @@ class BitbucketServerClient:
     def user(self, slug: str) -> dict[str, Any]:
         return self.session.get_json(f"{API}/users/{_seg(slug)}")
 
-    def git_author(self) -> GitAuthor:
-        username = self.current_username()
-        if username is None:
-            raise Unauthorized("request was served anonymously", provider=PROVIDER)
-        user = self.user(username)
-        return GitAuthor(name=user.get("displayName") or user.get("name") or username, email=user.get("emailAddress"))
+    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+        """The token's user and git author. Server names no scopes on API responses, so the token
+        response's `scope` (`token_scopes`) is the record."""
+        slug = self.current_username()
+        if slug is None:
+            raise Unauthorized("the token was not accepted (served anonymously)", provider=PROVIDER)
+        user = self.user(slug)
+        return Identity(
+            account_id=str(user.get("id") or slug),
+            username=str(user.get("slug") or slug),
+            display_name=str(user.get("displayName") or ""),
+            git_author_name=str(user.get("displayName") or user.get("name") or slug),
+            git_author_email=str(user.get("emailAddress") or ""),
+            scopes=tuple(token_scopes),
+        )
 
     # --- projects and repositories ------------------------------------------------------------
 
@@ -254,47 +234,3 @@ class BitbucketServerClient:
 
     def find_webhook_by_url(self, project: str, slug: str, url: str) -> dict[str, Any] | None:
         return find_by_url(self.webhooks(project, slug), url)
-
-    # --- OAuth 2.0 (the runner agent posts to the token URL; we only build and parse) ----------
-
-    @property
-    def token_url(self) -> str:
-        return f"{self.base_url}/rest/oauth2/latest/token"
-
-    def authorize_url(
-        self, client_id: str, redirect_uri: str, state: str, scopes: Iterable[str], code_challenge: str
-    ) -> str:
-        params = {
-            "client_id": client_id,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "scope": " ".join(scopes),
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-        return f"{self.base_url}/rest/oauth2/latest/authorize?{urlencode(params)}"
-
-    @staticmethod
-    def token_request_params(
-        *,
-        code: str | None = None,
-        redirect_uri: str | None = None,
-        code_verifier: str | None = None,
-        refresh_token: str | None = None,
-    ) -> dict[str, str]:
-        """Form body for the token URL, without client credentials (the agent adds those)."""
-        if (code is None) == (refresh_token is None):
-            raise ValueError("pass exactly one of code or refresh_token")
-        if refresh_token is not None:
-            return {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        params = {"grant_type": "authorization_code", "code": code or ""}
-        if redirect_uri:
-            params["redirect_uri"] = redirect_uri
-        if code_verifier:
-            params["code_verifier"] = code_verifier
-        return params
-
-    @staticmethod
-    def parse_token_response(body: Any) -> TokenResponse:
-        return parse_token_response(body, provider=PROVIDER)

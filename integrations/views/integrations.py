@@ -12,11 +12,13 @@ from integrations import services
 from integrations.forms import ScmIntegrationForm
 from integrations.models.integration import callback_url_for, new_oauth_key
 from integrations.providers import PROVIDERS
-from integrations.selectors import integration_in_runner, runner_in_org
+from integrations.selectors import integration_get
+from integrations.submit import integration_submit
 from portal.errors import ApplicationError
 from portal.models import Role
 from portal.selectors import org_for_user
 from portal.views.helpers import report
+from runners.selectors import runner_for_org
 
 
 def _is_htmx(request) -> bool:
@@ -39,6 +41,12 @@ def _done(request, org, runner):
     return redirect(url)
 
 
+def _warn(request, submitted) -> None:
+    # Saved, but the host said something the admin should act on (Base URL unset, instance down).
+    if submitted.host_check.warning:
+        messages.warning(request, submitted.host_check.warning)
+
+
 def _context(request, org, membership, runner, form, integration=None) -> dict:
     oauth_key = integration.oauth_key if integration else (form["oauth_key"].value() or new_oauth_key())
     return {
@@ -48,25 +56,26 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
         "form": form,
         "integration": integration,
         "spec": form.spec,
-        "providers": PROVIDERS.values(),
+        "providers": [p.spec for p in PROVIDERS.values()],
         "oauth_key": oauth_key,
         "callback_url": callback_url_for(oauth_key),
     }
 
 
 @login_required
-def access_add(request, org_slug: str, runner_id: int):
+def integration_add(request, org_slug: str, runner_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
+    runner = runner_for_org(org, runner_id)
     if request.method == "POST":
         form = ScmIntegrationForm(request.POST, runner=runner)
         if form.is_valid():
             try:
-                integration = services.integration_save(form=form, actor=request.user)
+                submitted = integration_submit(form=form, actor=request.user)
             except ApplicationError as exc:
                 report(request, exc, form)
             else:
-                messages.success(request, f"{integration.spec.name} is configured on {runner.name}.")
+                messages.success(request, f"{submitted.integration.spec.name} is configured on {runner.name}.")
+                _warn(request, submitted)
                 return _done(request, org, runner)
     else:
         provider = request.GET.get("provider", "")
@@ -77,27 +86,28 @@ def access_add(request, org_slug: str, runner_id: int):
 
 
 @login_required
-def access_edit(request, org_slug: str, runner_id: int, integration_id: int):
+def integration_edit(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
-    integration = integration_in_runner(runner, integration_id)
+    runner = runner_for_org(org, runner_id)
+    integration = integration_get(runner=runner, integration_id=integration_id)
     form = ScmIntegrationForm(request.POST or None, instance=integration, runner=runner)
     if request.method == "POST" and form.is_valid():
         try:
-            services.integration_save(form=form, actor=request.user)
+            submitted = integration_submit(form=form, actor=request.user)
         except ApplicationError as exc:
             report(request, exc, form)
         else:
             messages.success(request, f"Saved {integration.spec.name} on {runner.name}.")
+            _warn(request, submitted)
             return _done(request, org, runner)
     return _render(request, _context(request, org, membership, runner, form, integration))
 
 
 @login_required
-def access_remove(request, org_slug: str, runner_id: int, integration_id: int):
+def integration_remove(request, org_slug: str, runner_id: int, integration_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    runner = runner_in_org(org, runner_id)
-    integration = integration_in_runner(runner, integration_id)
+    runner = runner_for_org(org, runner_id)
+    integration = integration_get(runner=runner, integration_id=integration_id)
     if request.method == "POST":
         dropped = services.integration_delete(integration=integration, actor=request.user)
         note = f" and {dropped} user connection{'s' if dropped != 1 else ''}" if dropped else ""

@@ -1,4 +1,5 @@
-"""Control API, Cloud half: users, workspaces, repositories, consumers, tokens, settings, events."""
+"""Bitbucket Cloud's control routes (`/_emulator/cloud/...`): users, workspaces, repositories, consumers,
+tokens, settings, events; and its part of `GET /_emulator/state`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from emulator.cloud import events
 from emulator.cloud.auth import CREDENTIAL_TYPES
 from emulator.cloud.models import CloudRepository, CloudToken, CloudUser, Consumer, Issue, PullRequest, Workspace
 from emulator.cloud.scopes import DEFAULT_CONSUMER_SCOPES, unknown_scopes
+from emulator.cloud.state import NAME, cloud_settings, cloud_state
 from emulator.control_common import (
     bad_request,
     body_of,
@@ -20,7 +22,7 @@ from emulator.control_common import (
     revoke_in,
 )
 from emulator.gitdata import initial_git_data
-from emulator.httpcore import Request, Response
+from emulator.httpcore import Request, Response, Router
 from emulator.store import new_secret
 
 if TYPE_CHECKING:
@@ -36,7 +38,8 @@ def create_user(app: Emulator, request: Request) -> Response:
     body = body_of(request)
     username = required_str(body, "username")
     state = app.state
-    if username in state.cloud_users:
+    cloud = cloud_state(state)
+    if username in cloud.users:
         raise bad_request(f"User {username} already exists")
     others = []
     for item in optional_list(body, "other_emails") or []:
@@ -45,7 +48,7 @@ def create_user(app: Emulator, request: Request) -> Response:
         others.append((str(item["email"]), bool(item.get("is_confirmed", True))))
     user = CloudUser(username=username, display_name=str(body.get("display_name") or username),
                      email=str(body.get("email") or f"{username}@example.com"), other_emails=others)
-    state.cloud_users[username] = user
+    cloud.users[username] = user
     return ok(user_summary(user), 201)
 
 
@@ -58,13 +61,14 @@ def create_workspace(app: Emulator, request: Request) -> Response:
     body = body_of(request)
     slug = required_str(body, "slug").lower()
     state = app.state
-    if slug in state.workspaces:
+    cloud = cloud_state(state)
+    if slug in cloud.workspaces:
         raise bad_request(f"Workspace {slug} already exists")
     members = dict(body.get("members") or {})
     if body.get("owner"):
         members[str(body["owner"])] = "owner"
     for username, role in members.items():
-        if username not in state.cloud_users:
+        if username not in cloud.users:
             raise bad_request(f"Unknown user {username}")
         if role not in WORKSPACE_ROLES:
             raise bad_request(f"Workspace role must be one of {', '.join(WORKSPACE_ROLES)}")
@@ -72,19 +76,20 @@ def create_workspace(app: Emulator, request: Request) -> Response:
     for project in optional_list(body, "projects") or [{"key": "PROJ", "name": "Default project"}]:
         key = str(project["key"]).upper()
         workspace.projects[key] = (str(project.get("name") or key), "{" + new_secret(length=8) + "}")
-    state.workspaces[slug] = workspace
+    cloud.workspaces[slug] = workspace
     return ok({"slug": slug, "uuid": workspace.uuid, "members": members, "projects": list(workspace.projects)}, 201)
 
 
 def create_repository(app: Emulator, request: Request) -> Response:
     body = body_of(request)
     state = app.state
-    workspace = state.workspaces.get(required_str(body, "workspace").lower())
+    cloud = cloud_state(state)
+    workspace = cloud.workspaces.get(required_str(body, "workspace").lower())
     if workspace is None:
         raise bad_request(f"Unknown workspace {body['workspace']}")
     slug = required_str(body, "slug").lower()
     full_name = f"{workspace.slug}/{slug}"
-    if full_name in state.cloud_repos:
+    if full_name in cloud.repos:
         raise bad_request(f"Repository {full_name} already exists")
     project_key = str(body.get("project_key") or next(iter(workspace.projects), "PROJ")).upper()
     if project_key not in workspace.projects:
@@ -93,7 +98,7 @@ def create_repository(app: Emulator, request: Request) -> Response:
     if any(level not in REPO_PERMISSIONS for level in permissions.values()):
         raise bad_request(f"Repository permissions must be one of {', '.join(REPO_PERMISSIONS)}")
     owner_name = next((u for u, r in workspace.members.items() if r == "owner"), None)
-    owner = state.cloud_users.get(owner_name or "")
+    owner = cloud.users.get(owner_name or "")
     git = initial_git_data(seed=full_name, main_branch=str(body.get("main_branch") or "main"),
                            author_name=owner.display_name if owner else "Emulator",
                            author_email=owner.email if owner else "emulator@example.com",
@@ -104,7 +109,7 @@ def create_repository(app: Emulator, request: Request) -> Response:
                            is_private=bool(body.get("is_private", True)),
                            has_issues=bool(body.get("has_issues", True)), permissions=permissions,
                            language=str(body.get("language") or ""))
-    author = owner_name or next(iter(state.cloud_users), "")
+    author = owner_name or next(iter(cloud.users), "")
     for number, item in enumerate(optional_list(body, "pullrequests") or [], start=1):
         source = str(item.get("source") or f"feature/pr-{number}")
         if source not in git.branches:
@@ -120,7 +125,7 @@ def create_repository(app: Emulator, request: Request) -> Response:
         repo.issues[number] = Issue(id=number, title=str(item.get("title") or f"Issue {number}"),
                                     content=str(item.get("content") or ""),
                                     reporter=str(item.get("reporter") or author))
-    state.cloud_repos[full_name] = repo
+    cloud.repos[full_name] = repo
     return ok({"full_name": full_name, "uuid": repo.uuid, "main_branch": git.main_branch,
                "branches": dict(git.branches), "tags": dict(git.tags),
                "pullrequests": list(repo.pullrequests), "issues": list(repo.issues)}, 201)
@@ -136,7 +141,7 @@ def create_consumer(app: Emulator, request: Request) -> Response:
                         secret=str(body.get("secret") or new_secret(length=24)),
                         name=required_str(body, "name"), callback_url=required_str(body, "callback_url"),
                         scopes=scopes)
-    app.state.consumers[consumer.key] = consumer
+    cloud_state(app.state).consumers[consumer.key] = consumer
     return ok({"key": consumer.key, "secret": consumer.secret, "name": consumer.name,
                "callback_url": consumer.callback_url, "scopes": consumer.scopes}, 201)
 
@@ -154,27 +159,28 @@ def create_token(app: Emulator, request: Request) -> Response:
     if unknown:
         raise bad_request(f"Unknown scope(s) for {kind}: {', '.join(unknown)}")
     token = CloudToken(value=str(body.get("value") or new_secret(_prefix(kind))), kind=kind, scopes=scopes)
+    cloud = cloud_state(state)
     if kind in ("oauth", "api_token", "app_password"):
         token.username = required_str(body, "user")
-        if token.username not in state.cloud_users:
+        if token.username not in cloud.users:
             raise bad_request(f"Unknown user {token.username}")
     elif kind == "repository_access_token":
         token.repository = required_str(body, "repository").lower()
-        if token.repository not in state.cloud_repos:
+        if token.repository not in cloud.repos:
             raise bad_request(f"Unknown repository {token.repository}")
         token.workspace = token.repository.split("/")[0]
     else:
         token.workspace = required_str(body, "workspace").lower()
-        if token.workspace not in state.workspaces:
+        if token.workspace not in cloud.workspaces:
             raise bad_request(f"Unknown workspace {token.workspace}")
         if kind == "project_access_token":
             token.project_key = required_str(body, "project").upper()
     expires_in = optional_int(body, "expires_in")
     if expires_in is None and kind == "oauth":
-        expires_in = state.settings.cloud_access_token_ttl
+        expires_in = cloud_settings(state.settings).access_token_ttl
     if expires_in is not None:
         token.expires_at = time.time() + expires_in
-    state.cloud_tokens[token.value] = token
+    cloud.tokens[token.value] = token
     return ok({"token": token.value, "kind": kind, "scopes": scopes, "expires_at": token.expires_at}, 201)
 
 
@@ -184,23 +190,24 @@ def _prefix(kind: str) -> str:
 
 
 def revoke_token(app: Emulator, request: Request) -> Response:
-    return revoke_in(body_of(request), app.state.cloud_tokens, app.state.cloud_refresh_tokens)
+    cloud = cloud_state(app.state)
+    return revoke_in(body_of(request), cloud.tokens, cloud.refresh_tokens)
 
 
 def expire_token(app: Emulator, request: Request) -> Response:
-    return expire_in(body_of(request), app.state.cloud_tokens)
+    return expire_in(body_of(request), cloud_state(app.state).tokens)
 
 
 def update_settings(app: Emulator, request: Request) -> Response:
     body = body_of(request)
-    settings = app.settings
+    settings = cloud_settings(app.settings)
     if "app_passwords_disabled" in body:
         settings.app_passwords_disabled = bool(body["app_passwords_disabled"])
     ttl = optional_int(body, "access_token_ttl")
     if ttl is not None:
-        settings.cloud_access_token_ttl = ttl
+        settings.access_token_ttl = ttl
     return ok({"app_passwords_disabled": settings.app_passwords_disabled,
-               "access_token_ttl": settings.cloud_access_token_ttl})
+               "access_token_ttl": settings.access_token_ttl})
 
 
 def trigger_event(app: Emulator, request: Request) -> Response:
@@ -209,7 +216,7 @@ def trigger_event(app: Emulator, request: Request) -> Response:
 
 def _repository_arg(app: Emulator, request: Request) -> CloudRepository:
     name = (request.arg("repository") or "").lower()
-    repo = app.state.cloud_repos.get(name)
+    repo = cloud_state(app.state).repos.get(name)
     if repo is None:
         raise bad_request(f"Unknown repository {name!r} (use ?repository=workspace/slug)")
     return repo
@@ -239,3 +246,36 @@ def delete_hooks(app: Emulator, request: Request) -> Response:
     count = len(repo.hooks)
     repo.hooks.clear()
     return ok({"deleted": count})
+
+
+def summary(app: Emulator) -> dict[str, Any]:
+    settings, state = cloud_settings(app.settings), cloud_state(app.state)
+    return {
+        "urls": {"cloud_web": settings.url, "cloud_api": settings.url},
+        "settings": {"cloud_access_token_ttl": settings.access_token_ttl,
+                     "app_passwords_disabled": settings.app_passwords_disabled},
+        "state": {
+            "users": list(state.users),
+            "workspaces": {slug: ws.members for slug, ws in state.workspaces.items()},
+            "repositories": {name: {"hooks": len(r.hooks), "branches": sorted(r.git.branches),
+                                    "pullrequests": sorted(r.pullrequests), "issues": sorted(r.issues)}
+                             for name, r in state.repos.items()},
+            "consumers": list(state.consumers),
+            "tokens": len(state.tokens),
+        },
+    }
+
+
+def register(router: Router) -> None:
+    prefix = f"/{NAME}"
+    router.add("POST", f"{prefix}/users", create_user)
+    router.add("POST", f"{prefix}/workspaces", create_workspace)
+    router.add("POST", f"{prefix}/repositories", create_repository)
+    router.add("POST", f"{prefix}/consumers", create_consumer)
+    router.add("POST", f"{prefix}/tokens", create_token)
+    router.add("POST", f"{prefix}/tokens/revoke", revoke_token)
+    router.add("POST", f"{prefix}/tokens/expire", expire_token)
+    router.add("POST", f"{prefix}/settings", update_settings)
+    router.add("POST", f"{prefix}/events", trigger_event, locked=False)
+    router.add("GET", f"{prefix}/hooks", list_hooks)
+    router.add("DELETE", f"{prefix}/hooks", delete_hooks)

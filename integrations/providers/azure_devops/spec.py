@@ -1,3 +1,5 @@
+"""Azure DevOps: what the dialog shows and the Microsoft Entra ID OAuth endpoints."""
+
 from __future__ import annotations
 
 from integrations.providers.base import ProviderSpec, Scope
@@ -6,9 +8,10 @@ from integrations.providers.base import ProviderSpec, Scope
 # whose scopes are the Azure DevOps resource's delegated permissions.
 _RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
 
-PROVIDER = ProviderSpec(
+SPEC = ProviderSpec(
     id="azure-devops",
     name="Azure DevOps",
+    label="Azure DevOps",
     default_host="https://dev.azure.com",
     host_editable=False,
     oauth_docs_url="https://learn.microsoft.com/en-us/azure/devops/integrate/get-started/authentication/entra-oauth",

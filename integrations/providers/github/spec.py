@@ -1,10 +1,13 @@
+"""GitHub: what the dialog shows and the OAuth endpoints."""
+
 from __future__ import annotations
 
 from integrations.providers.base import ProviderSpec, Scope
 
-PROVIDER = ProviderSpec(
+SPEC = ProviderSpec(
     id="github",
     name="GitHub",
+    label="GitHub",
     default_host="https://github.com",
     host_editable=False,
     oauth_docs_url="https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/creating-an-oauth-app",

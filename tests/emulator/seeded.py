@@ -1,4 +1,4 @@
-"""A small Cloud + Server world built through the control API, shared by the emulator tests."""
+"""An emulator seeded with a small Cloud + Server state through the control API, shared by the emulator tests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ CLOUD_REPOS = ["webapp", "api", "docs", "infra", "mobile"]
 
 
 @dataclass
-class World:
+class SeededEmulator:
     emulator: RunningEmulator
     alice_oauth: str
     alice_api_token: str
@@ -39,7 +39,7 @@ class World:
         return httpx.request(method, url, headers=headers, timeout=10, **kwargs)
 
 
-def build_world(emu: RunningEmulator) -> World:
+def seed_emulator(emu: RunningEmulator) -> SeededEmulator:
     c = emu.control
     c("POST", "/cloud/users", json={"username": "alice-bb", "display_name": "Alice Liddell",
                                     "email": "alice@acme.example"})
@@ -81,4 +81,4 @@ def build_world(emu: RunningEmulator) -> World:
                                                      "permissions": ["PROJECT_ADMIN", "REPO_ADMIN"]})["token"]
     server_bob = c("POST", "/server/tokens", json={"level": "user", "user": "bob",
                                                    "permissions": ["REPO_READ"]})["token"]
-    return World(emu, alice_oauth, alice_api_token, alice_app_password, bob_oauth, server_admin, server_bob)
+    return SeededEmulator(emu, alice_oauth, alice_api_token, alice_app_password, bob_oauth, server_admin, server_bob)

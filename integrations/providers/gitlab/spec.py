@@ -1,10 +1,13 @@
+"""GitLab (gitlab.com or self-managed): what the dialog shows and the OAuth endpoints."""
+
 from __future__ import annotations
 
 from integrations.providers.base import ProviderSpec, Scope
 
-PROVIDER = ProviderSpec(
+SPEC = ProviderSpec(
     id="gitlab",
     name="GitLab",
+    label="GitLab",
     default_host="https://gitlab.com",
     host_editable=True,
     oauth_docs_url="https://docs.gitlab.com/integration/oauth_provider/",

@@ -1,4 +1,5 @@
-"""Worlds seeded through the emulator's control API, and a browser stand-in for consent pages."""
+"""A user's account and token on each Bitbucket flavour, seeded through the emulator's control API, and a
+browser stand-in for consent pages."""
 
 from __future__ import annotations
 
@@ -15,14 +16,13 @@ from integrations.providers.http import BearerToken, Credential
 
 
 @dataclass
-class CloudWorld:
+class CloudAccount:
     emulator: RunningEmulator
     token: str  # alice's OAuth access token (default consumer scopes)
 
     def client(self, credential: Credential | None = None, **kwargs) -> BitbucketCloudClient:
         return BitbucketCloudClient(
             api_url=self.emulator.cloud_api_url,
-            web_url=self.emulator.cloud_web_url,
             credential=credential or BearerToken(self.token),
             **kwargs,
         )
@@ -32,7 +32,7 @@ class CloudWorld:
 
 
 @dataclass
-class ServerWorld:
+class ServerAccount:
     emulator: RunningEmulator
     token: str  # bob's user-level HTTP access token with REPO_ADMIN
 

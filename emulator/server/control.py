@@ -1,4 +1,5 @@
-"""Control API, Server half: settings, users, projects, repositories, OAuth clients, tokens, events."""
+"""Bitbucket Server's control routes (`/_emulator/server/...`): settings, users, projects, repositories,
+OAuth clients, tokens, events; and its part of `GET /_emulator/state`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from emulator.control_common import (
     revoke_in,
 )
 from emulator.gitdata import initial_git_data
-from emulator.httpcore import Request, Response
+from emulator.httpcore import Request, Response, Router
 from emulator.server import events
 from emulator.server.models import (
     PERMISSIONS,
@@ -31,6 +32,7 @@ from emulator.server.models import (
     ServerUser,
 )
 from emulator.server.oauth import SCOPE_DESCRIPTIONS
+from emulator.server.state import NAME, server_settings, server_state
 from emulator.store import new_secret
 
 if TYPE_CHECKING:
@@ -41,33 +43,34 @@ TOKEN_LEVELS = ("user", "project", "repository")
 
 def update_settings(app: Emulator, request: Request) -> Response:
     body = body_of(request)
-    settings = app.settings
+    settings = server_settings(app.settings)
     if "version" in body:
-        settings.server_version = required_str(body, "version")
+        settings.version = required_str(body, "version")
     if "misconfigured_base_url" in body:
         settings.misconfigured_base_url = bool(body["misconfigured_base_url"])
     ttl = optional_int(body, "access_token_ttl")
     if ttl is not None:
-        settings.server_access_token_ttl = ttl
-    return ok({"version": settings.server_version, "misconfigured_base_url": settings.misconfigured_base_url,
-               "access_token_ttl": settings.server_access_token_ttl, "base_url": settings.server_url,
-               "link_base_url": settings.server_link_base})
+        settings.access_token_ttl = ttl
+    return ok({"version": settings.version, "misconfigured_base_url": settings.misconfigured_base_url,
+               "access_token_ttl": settings.access_token_ttl, "base_url": settings.url,
+               "link_base_url": settings.link_base})
 
 
 def create_user(app: Emulator, request: Request) -> Response:
     body = body_of(request)
     state = app.state
     slug = required_str(body, "slug" if "slug" in body else "name").lower()
-    if slug in state.server_users:
+    server = server_state(state)
+    if slug in server.users:
         raise bad_request(f"User {slug} already exists")
     user = ServerUser(slug=slug, name=str(body.get("name") or slug), id=state.next_id(),
                       display_name=str(body.get("display_name") or slug),
                       email=str(body.get("email") or f"{slug}@example.com"),
                       password=body.get("password"), sys_admin=bool(body.get("sys_admin", False)))
-    state.server_users[slug] = user
+    server.users[slug] = user
     # Every user has a personal project, "~slug" in REST and clone URLs.
     key = f"~{slug.upper()}"
-    state.projects[key] = Project(key=key, name=user.display_name, id=state.next_id(), personal_owner=slug)
+    server.projects[key] = Project(key=key, name=user.display_name, id=state.next_id(), personal_owner=slug)
     return ok({"slug": slug, "name": user.name, "id": user.id, "personal_project": f"~{slug}"}, 201)
 
 
@@ -75,20 +78,21 @@ def create_project(app: Emulator, request: Request) -> Response:
     body = body_of(request)
     state = app.state
     key = required_str(body, "key").upper()
-    if key in state.projects or key.startswith("~"):
+    server = server_state(state)
+    if key in server.projects or key.startswith("~"):
         raise bad_request(f"Project {key} already exists or is reserved")
     permissions = _permissions(app, body, PROJECT_LEVELS)
     project = Project(key=key, name=str(body.get("name") or key), id=state.next_id(),
                       description=str(body.get("description") or ""), public=bool(body.get("public", False)),
                       permissions=permissions)
-    state.projects[key] = project
+    server.projects[key] = project
     return ok({"key": key, "id": project.id}, 201)
 
 
 def _permissions(app: Emulator, body: dict, levels: dict[str, int]) -> dict[str, str]:
     permissions = {str(k).lower(): str(v) for k, v in dict(body.get("permissions") or {}).items()}
     for slug, level in permissions.items():
-        if slug not in app.state.server_users:
+        if slug not in server_state(app.state).users:
             raise bad_request(f"Unknown user {slug}")
         if level not in levels:
             raise bad_request(f"Permission must be one of {', '.join(levels)}")
@@ -99,15 +103,16 @@ def create_repository(app: Emulator, request: Request) -> Response:
     body = body_of(request)
     state = app.state
     key = required_str(body, "project").upper()
-    project = state.projects.get(key)
+    server = server_state(state)
+    project = server.projects.get(key)
     if project is None:
         raise bad_request(f"Unknown project {key} (personal projects are ~username)")
     slug = required_str(body, "slug").lower()
-    if state.server_repo(key, slug):
+    if server.repo(key, slug):
         raise bad_request(f"Repository {key}/{slug} already exists")
     author_slug = project.personal_owner or next(
         (u for u, p in project.permissions.items() if p == "PROJECT_ADMIN"), None)
-    author = state.server_users.get(author_slug or "")
+    author = server.users.get(author_slug or "")
     git = initial_git_data(seed=f"{key}/{slug}", main_branch=str(body.get("main_branch") or "master"),
                            author_name=author.display_name if author else "Administrator",
                            author_email=author.email if author else "admin@example.com",
@@ -128,8 +133,8 @@ def create_repository(app: Emulator, request: Request) -> Response:
             id=number, title=str(item.get("title") or f"Pull request {number}"),
             description=str(item.get("description") or ""), from_branch=source, to_branch=target,
             from_hash=git.branches[source], to_hash=git.branches[target],
-            author=str(item.get("author") or author_slug or next(iter(state.server_users), "")))
-    state.server_repos[(key, slug)] = repo
+            author=str(item.get("author") or author_slug or next(iter(server.users), "")))
+    server.repos[(key, slug)] = repo
     return ok({"project": key, "slug": slug, "id": repo.id, "main_branch": git.main_branch,
                "branches": dict(git.branches), "pull_requests": list(repo.pull_requests)}, 201)
 
@@ -144,7 +149,7 @@ def create_oauth_client(app: Emulator, request: Request) -> Response:
                          client_secret=str(body.get("client_secret") or new_secret(length=32)),
                          name=required_str(body, "name"), redirect_uri=required_str(body, "redirect_uri"),
                          scopes=scopes)
-    app.state.oauth_clients[client.client_id] = client
+    server_state(app.state).oauth_clients[client.client_id] = client
     return ok({"client_id": client.client_id, "client_secret": client.client_secret, "name": client.name,
                "redirect_uri": client.redirect_uri, "scopes": scopes}, 201)
 
@@ -161,32 +166,34 @@ def create_token(app: Emulator, request: Request) -> Response:
     token = ServerToken(value=str(body.get("value") or new_secret(length=33)), kind="http_access_token",
                         permissions=permissions, level=level, name=str(body.get("name") or f"{level} token"),
                         bot_id=state.next_id())
+    server = server_state(state)
     if level == "user":
         token.username = required_str(body, "user").lower()
-        if token.username not in state.server_users:
+        if token.username not in server.users:
             raise bad_request(f"Unknown user {token.username}")
     else:
         token.project_key = required_str(body, "project").upper()
-        if token.project_key not in state.projects:
+        if token.project_key not in server.projects:
             raise bad_request(f"Unknown project {token.project_key}")
         if level == "repository":
             token.repository_slug = required_str(body, "repository").lower()
-            if not state.server_repo(token.project_key, token.repository_slug):
+            if not server.repo(token.project_key, token.repository_slug):
                 raise bad_request(f"Unknown repository {token.project_key}/{token.repository_slug}")
     expires_in = optional_int(body, "expires_in")
     if expires_in is not None:
         token.expires_at = time.time() + expires_in
-    state.server_tokens[token.value] = token
+    server.tokens[token.value] = token
     return ok({"token": token.value, "level": level, "permissions": permissions, "expires_at": token.expires_at},
               201)
 
 
 def revoke_token(app: Emulator, request: Request) -> Response:
-    return revoke_in(body_of(request), app.state.server_tokens, app.state.server_refresh_tokens)
+    server = server_state(app.state)
+    return revoke_in(body_of(request), server.tokens, server.refresh_tokens)
 
 
 def expire_token(app: Emulator, request: Request) -> Response:
-    return expire_in(body_of(request), app.state.server_tokens)
+    return expire_in(body_of(request), server_state(app.state).tokens)
 
 
 def trigger_event(app: Emulator, request: Request) -> Response:
@@ -195,7 +202,7 @@ def trigger_event(app: Emulator, request: Request) -> Response:
 
 def _repository_arg(app: Emulator, request: Request) -> ServerRepository:
     key, _, slug = (request.arg("repository") or "").partition("/")
-    repo = app.state.server_repo(key, slug)
+    repo = server_state(app.state).repo(key, slug)
     if repo is None:
         raise bad_request(f"Unknown repository {request.arg('repository')!r} (use ?repository=KEY/slug or ~user/slug)")
     return repo
@@ -224,3 +231,36 @@ def delete_hooks(app: Emulator, request: Request) -> Response:
     count = len(repo.webhooks)
     repo.webhooks.clear()
     return ok({"deleted": count})
+
+
+def summary(app: Emulator) -> dict[str, Any]:
+    settings, state = server_settings(app.settings), server_state(app.state)
+    return {
+        "urls": {"server": settings.url, "server_links": settings.link_base},
+        "settings": {"server_version": settings.version, "misconfigured_base_url": settings.misconfigured_base_url,
+                     "server_access_token_ttl": settings.access_token_ttl},
+        "state": {
+            "users": list(state.users),
+            "projects": [key for key in state.projects if not key.startswith("~")],
+            "repositories": {f"{key}/{slug}": {"webhooks": len(r.webhooks), "branches": sorted(r.git.branches),
+                                               "pull_requests": sorted(r.pull_requests)}
+                             for (key, slug), r in state.repos.items()},
+            "oauth_clients": list(state.oauth_clients),
+            "tokens": len(state.tokens),
+        },
+    }
+
+
+def register(router: Router) -> None:
+    prefix = f"/{NAME}"
+    router.add("POST", f"{prefix}/settings", update_settings)
+    router.add("POST", f"{prefix}/users", create_user)
+    router.add("POST", f"{prefix}/projects", create_project)
+    router.add("POST", f"{prefix}/repositories", create_repository)
+    router.add("POST", f"{prefix}/oauth-clients", create_oauth_client)
+    router.add("POST", f"{prefix}/tokens", create_token)
+    router.add("POST", f"{prefix}/tokens/revoke", revoke_token)
+    router.add("POST", f"{prefix}/tokens/expire", expire_token)
+    router.add("POST", f"{prefix}/events", trigger_event, locked=False)
+    router.add("GET", f"{prefix}/hooks", list_hooks)
+    router.add("DELETE", f"{prefix}/hooks", delete_hooks)

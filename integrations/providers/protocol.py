@@ -1,0 +1,170 @@
+"""The contract every provider package meets: one `Provider` object per package, registered in
+`integrations.providers.PROVIDERS`. Coder's `gitprovider.Provider` is the model.
+
+Members, and who calls them:
+- `spec` — data: URLs, scopes with reasons, labels and wording (the dialog, the Connections page, messages).
+- `oauth_connect` — users connect accounts by OAuth (allauth sub-providers, the Connections page).
+- `default_host()` — the SaaS host an integration gets when the admin names none (the form).
+- `client(host=, credential=, timeout=)` — the API client; its `identity()` says who a token belongs to.
+- `effective_scopes(granted)` — the scope implications ("repository:write" gives "repository").
+- `verify_credential(host=, credential=, token_scopes=)` — the token check behind verify and connect.
+- `raise_for_response(response)` — the error classification hook: a response becomes a typed error.
+- `probe_host(host, timeout=, oauth_enabled=)` — read a self-hosted instance; None where there is none.
+- `demo_app(emulator_url)` — the OAuth app `make demo` registers in the emulator; None when there is none.
+- `token_kinds` — the tokens users may paste instead of OAuth (the Connections page, the API).
+- `token_credential(kind, login=, token=)` — how a pasted token of that kind is sent (Bearer, Basic).
+- `check_token(host=, kind=, login=, token=, options=)` — ask the provider about a pasted token before it is
+  stored, and again whenever it is verified: a `TokenCheck`, or `TokenRejected` in the user's terms. Transient
+  failures (429, 5xx, timeouts) raise the typed errors of `providers.http` instead, so nothing is called
+  revoked because a host was briefly down.
+
+A capability a provider lacks raises `NotSupportedYet` naming the provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:
+    import httpx
+
+    from integrations.providers.base import ProviderSpec
+    from integrations.providers.http import Credential
+
+
+class NotSupportedYet(Exception):
+    """The provider's package does not implement this capability yet."""
+
+
+class HostUnreachable(Exception):
+    """A self-hosted instance could not be read. `message` says so in plain words, naming the host."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a token belongs to, as the provider says: the account and its git author identity."""
+
+    account_id: str
+    username: str
+    display_name: str
+    git_author_name: str
+    git_author_email: str
+    scopes: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["scopes"] = list(self.scopes)
+        return data
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """What a self-hosted instance told the portal when it was probed."""
+
+    version: str = ""
+    # Not a refusal: the instance works, but something on it is set up wrong (said to the admin).
+    warning: str = ""
+    # Form field -> why this instance cannot do what was asked (too old for OAuth, ...).
+    refusals: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoApp:
+    """The OAuth app `make demo` configures on the demo runner and registers in the emulator."""
+
+    host: str  # "" for the provider's default host
+    client_id: str
+    client_secret: str = field(repr=False)
+    control_path: str = ""  # the emulator's control route that registers the app
+    # The optional scopes the demo ticks (the webhook scopes, so the demo's projects can install hooks).
+    optional_scopes: tuple[str, ...] = ()
+    # (callback URL, scopes) -> the control route's JSON body
+    registration: Callable[[str, Sequence[str]], dict[str, Any]] = field(default=lambda url, scopes: {})
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    """One kind of token users paste instead of connecting by OAuth."""
+
+    id: str  # the `method` value in the API and the database: "api-token", "access-token", ...
+    label: str  # "API token"
+    token_label: str = "Token"
+    login_label: str = ""  # what goes with the token ("Atlassian account email"); "" when nothing does
+    login_required: bool = False
+    how_to: str = ""  # where to create it on the provider and what to tick, in a sentence or two
+    docs_url: str = ""
+    shareable: bool = False  # an org admin may enter it once for every member of the org
+    legacy: bool = False  # still accepted, with advice on what replaces it
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """What the provider said about a pasted token. Never the token itself."""
+
+    identity: Identity | None  # the account; None for tokens that belong to no user (access tokens)
+    scopes: tuple[str, ...] = ()
+    credential_type: str = ""  # the provider's own word for it ("repo_access_token", "fine-grained")
+    resource: str = ""  # what a non-user token belongs to ("acme/api", "workspace acme")
+    expires_at: datetime | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class TokenRejected(Exception):
+    """The provider refused a pasted token for good. `message` says why in the user's terms.
+
+    `reason` is one of: invalid, wrong_login, expired, revoked, insufficient_scope, too_old, misconfigured,
+    legacy_disabled, wrong_kind.
+    """
+
+    def __init__(self, message: str, *, reason: str, missing_scopes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.missing_scopes = missing_scopes
+
+
+@runtime_checkable
+class ProviderClient(Protocol):
+    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+@runtime_checkable
+class Provider(Protocol):
+    spec: ProviderSpec
+    oauth_connect: bool
+
+    def default_host(self) -> str: ...
+
+    def client(self, *, host: str, credential: Credential | None = None,
+               timeout: httpx.Timeout = ...) -> ProviderClient: ...
+
+    def effective_scopes(self, granted: Iterable[str]) -> set[str]: ...
+
+    def verify_credential(self, *, host: str, credential: Credential, token_scopes: Iterable[str] = ()) -> Identity:
+        ...
+
+    def raise_for_response(self, response: httpx.Response) -> None: ...
+
+    def probe_host(self, host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostReport | None: ...
+
+    def demo_app(self, emulator_url: str) -> DemoApp | None: ...
+
+    token_kinds: tuple[TokenKind, ...]
+
+    def token_credential(self, kind: str, *, login: str, token: str) -> Credential: ...
+
+    def check_token(self, *, host: str, kind: str, login: str, token: str,
+                    options: Mapping[str, str]) -> TokenCheck: ...

@@ -1,0 +1,60 @@
+"""Every registered provider is one object that meets the Provider protocol; what a package does not
+build yet says so by name instead of guessing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from integrations.providers import OAUTH_PROVIDER_IDS, PROVIDER_CHOICES, PROVIDERS, NotSupportedYet, Provider
+from integrations.providers.http import BearerToken, Unauthorized
+from integrations.providers.protocol import ProviderClient
+
+
+@pytest.mark.parametrize("provider", PROVIDERS.values(), ids=list(PROVIDERS))
+def test_each_provider_meets_the_protocol_and_is_registered_under_its_spec_id(provider):
+    assert isinstance(provider, Provider)
+    assert PROVIDERS[provider.spec.id] is provider
+    assert provider.spec.label and provider.spec.connected_message == f"{provider.spec.label} is now connected"
+    assert all(scope.reason for scope in provider.spec.scopes)
+
+
+def test_the_dialog_offers_every_registered_provider_once():
+    assert [pid for pid, _ in PROVIDER_CHOICES] == list(PROVIDERS)
+    assert len(set(PROVIDERS)) == 5
+
+
+@pytest.mark.parametrize("provider_id", ["github", "gitlab", "azure-devops"])
+def test_a_provider_without_a_client_says_so_by_name(provider_id):
+    provider = PROVIDERS[provider_id]
+    assert provider.spec.id not in OAUTH_PROVIDER_IDS
+    with pytest.raises(NotSupportedYet, match=provider.spec.name):
+        provider.verify_credential(host=provider.default_host(), credential=BearerToken("t"))
+
+
+@pytest.mark.parametrize("provider_id", ["bitbucket-cloud", "bitbucket-server"])
+def test_the_bitbucket_providers_build_clients_that_read_an_identity(provider_id, emulator, settings):
+    settings.BITBUCKET_CLOUD_API_URL = emulator.cloud_api_url
+    provider = PROVIDERS[provider_id]
+    host = emulator.server_url if provider_id == "bitbucket-server" else emulator.cloud_web_url
+    assert provider_id in OAUTH_PROVIDER_IDS
+    with provider.client(host=host, credential=BearerToken("not-a-token")) as client:
+        assert isinstance(client, ProviderClient)
+    with pytest.raises(Unauthorized):
+        provider.verify_credential(host=host, credential=BearerToken("not-a-token"))
+
+
+def test_scope_implications_are_the_providers_own():
+    cloud, server = PROVIDERS["bitbucket-cloud"], PROVIDERS["bitbucket-server"]
+    assert cloud.effective_scopes(["pullrequest:write"]) == {"pullrequest:write", "pullrequest", "repository:write",
+                                                            "repository"}
+    assert server.effective_scopes(["REPO_WRITE"]) == {"REPO_WRITE", "REPO_READ", "PUBLIC_REPOS"}
+    # One provider's implications never apply to another's scopes.
+    assert cloud.effective_scopes(["REPO_WRITE"]) == {"REPO_WRITE"}
+
+
+def test_only_providers_with_self_hosted_instances_probe_a_host():
+    timeout = httpx.Timeout(1.0)
+    for provider in PROVIDERS.values():
+        if provider.spec.id != "bitbucket-server":
+            assert provider.probe_host("https://git.example.com", timeout=timeout, oauth_enabled=True) is None
