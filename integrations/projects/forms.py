@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from integrations.projects.selectors import connections_for_projects
+from integrations.projects.selectors import connection_list_for_projects
 from portal.models import Organization
 from runners.models import Runner
 
@@ -26,7 +26,7 @@ class ProjectCreateForm(forms.Form):
 
     def __init__(self, *args, org: Organization, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connection"].queryset = connections_for_projects(org, user)
+        self.fields["connection"].queryset = connection_list_for_projects(org=org, user=user)
         self.fields["runner"].queryset = Runner.objects.filter(organization=org)
         self.fields["runner"].error_messages["invalid_choice"] = "No such runner in this organization."
 

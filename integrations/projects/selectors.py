@@ -16,30 +16,32 @@ LOG_FIELDS = ("id", "project_id", "delivery_id", "event_key", "kind", "summary",
               "redelivered_at")
 
 
-def projects_of_org(org: Organization) -> QuerySet[Project]:
+def project_list(*, org: Organization) -> QuerySet[Project]:
     return (Project.objects.filter(organization=org)
             .select_related("runner", "integration", "connection__user").order_by("name", "repository", "pk"))
 
 
-def project_in_org(org: Organization, project_id: int) -> Project:
+def project_get(*, org: Organization, project_id: int) -> Project:
     return get_object_or_404(
         Project.objects.select_related("runner", "integration", "connection__user", "organization", "created_by"),
         pk=project_id, organization=org)
 
 
-def deliveries_of_project(project: Project) -> QuerySet[WebhookDelivery]:
+def webhook_delivery_list(*, project: Project) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(project=project).only(*LOG_FIELDS).order_by("-received_at", "-id")
 
 
-def delivery_in_project(project: Project, delivery_id: int) -> WebhookDelivery:
+def webhook_delivery_get(*, project: Project, delivery_id: int) -> WebhookDelivery:
     return get_object_or_404(WebhookDelivery.objects.select_related("project"), pk=delivery_id, project=project)
 
 
-def connections_for_projects(org: Organization, user) -> QuerySet[Connection]:
+def connection_list_for_projects(*, org: Organization, user) -> QuerySet[Connection]:
     """The user's own Bitbucket connections in this org: what the repository picker can browse."""
     return (Connection.objects.filter(organization=org, user=user, integration__provider__in=OAUTH_PROVIDER_IDS)
             .select_related("integration__runner").order_by("integration__runner__name", "integration__provider"))
 
 
-def connection_for_projects(org: Organization, user, connection_id: int) -> Connection | None:
-    return connections_for_projects(org, user).filter(pk=connection_id).first()
+
+def connection_get_own_for_project(*, org: Organization, user, project: Project) -> Connection | None:
+    """The user's own connection to the project's integration, or None (Reinstall adopts it)."""
+    return connection_list_for_projects(org=org, user=user).filter(integration=project.integration).first()

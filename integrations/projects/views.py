@@ -30,7 +30,7 @@ DELIVERIES_PER_PAGE = 25
 @require_GET
 def project_list(request, org_slug: str):
     org, membership = org_for_user(request.user, org_slug)
-    page = paginate(request, selectors.projects_of_org(org), per_page=50)
+    page = paginate(request, selectors.project_list(org=org), per_page=50)
     return render(request, "projects/project_list.html", {
         "org": org, "membership": membership, "page": page, "is_admin": membership.has_role(Role.ADMIN),
     })
@@ -48,7 +48,7 @@ def _int_param(request, name: str, default: int = 1) -> int:
 def project_new(request, org_slug: str):
     """The repository picker: connection -> workspace or project -> search, page -> Create."""
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    connections = list(selectors.connections_for_projects(org, request.user))
+    connections = list(selectors.connection_list_for_projects(org=org, user=request.user))
     form = ProjectCreateForm(request.POST or None, org=org, user=request.user,
                              initial={"prebuilds": True})
     if request.method == "POST":
@@ -105,28 +105,28 @@ def _picked_connection(request, connections):
 @require_GET
 def project_detail(request, org_slug: str, project_id: int):
     org, membership = org_for_user(request.user, org_slug)
-    project = selectors.project_in_org(org, project_id)
+    project = selectors.project_get(org=org, project_id=project_id)
     is_admin = membership.has_role(Role.ADMIN)
-    deliveries = paginate(request, selectors.deliveries_of_project(project), per_page=DELIVERIES_PER_PAGE) \
+    deliveries = paginate(request, selectors.webhook_delivery_list(project=project), per_page=DELIVERIES_PER_PAGE) \
         if is_admin else None
     return render(request, "projects/project_detail.html", {
         "org": org, "membership": membership, "project": project, "is_admin": is_admin, "page": deliveries,
         "label": project.integration.spec.label, "demo": demo.enabled(),
-        "own_connection": selectors.connections_for_projects(org, request.user)
-        .filter(integration=project.integration).first() if is_admin else None,
+        "own_connection": selectors.connection_get_own_for_project(org=org, user=request.user, project=project)
+        if is_admin else None,
     })
 
 
 def _admin_project(request, org_slug: str, project_id: int) -> tuple:
     org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    return org, selectors.project_in_org(org, project_id)
+    return org, selectors.project_get(org=org, project_id=project_id)
 
 
 @login_required
 @require_POST
 def project_reinstall(request, org_slug: str, project_id: int):
     org, project = _admin_project(request, org_slug, project_id)
-    own = selectors.connections_for_projects(org, request.user).filter(integration=project.integration).first()
+    own = selectors.connection_get_own_for_project(org=org, user=request.user, project=project)
     # Keep the installer's connection while it exists; a project whose connection is gone adopts yours.
     connection = own if project.connection is None else None
     project = services.project_webhook_reinstall(project=project, actor=request.user, connection=connection)
@@ -180,7 +180,7 @@ def project_delete(request, org_slug: str, project_id: int):
 @require_GET
 def delivery_detail(request, org_slug: str, project_id: int, delivery_id: int):
     org, project = _admin_project(request, org_slug, project_id)
-    delivery = selectors.delivery_in_project(project, delivery_id)
+    delivery = selectors.webhook_delivery_get(project=project, delivery_id=delivery_id)
     return render(request, "projects/delivery_detail.html", {
         "org": org, "project": project, "delivery": delivery, "payload": _pretty(delivery),
         "event": json.dumps(delivery.event, indent=2) if delivery.event else "",
@@ -198,7 +198,7 @@ def _pretty(delivery: WebhookDelivery) -> str:
 @require_POST
 def delivery_redeliver(request, org_slug: str, project_id: int, delivery_id: int):
     org, project = _admin_project(request, org_slug, project_id)
-    delivery = selectors.delivery_in_project(project, delivery_id)
+    delivery = selectors.webhook_delivery_get(project=project, delivery_id=delivery_id)
     delivery = services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
     messages.success(request, f"Delivery {delivery.delivery_id} redelivered: {delivery.get_status_display()}.")
     return redirect("project_detail", org.slug, project.pk)

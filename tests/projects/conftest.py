@@ -1,7 +1,7 @@
 """Projects fixtures: acme's runner with Bitbucket Cloud and Server configured against the emulator, and
 org admin's connections holding real tokens minted by the emulator.
 
-Emulator world (per test, after reset):
+Emulator state (per test, after reset):
   Cloud:  alice owns workspace `acme` (webapp, api, docs) and her personal workspace `alice`
           (dotfiles); she is a plain member of `partner` (shared: read only).
   Server: alice is PROJECT_ADMIN of ACME (backend, frontend), reads OTHER (readonly), owns ~alice/notes.
@@ -26,7 +26,7 @@ CLOUD_SCOPES = ["account", "email", "repository", "repository:write", "pullreque
 
 
 @dataclass
-class ProjectsWorld:
+class ProjectsSetup:
     world: object
     emulator: object
     runner: object
@@ -95,7 +95,7 @@ def seed_emulator(emulator) -> None:
 
 
 @pytest.fixture
-def projects_world(world, emulator, settings) -> ProjectsWorld:
+def projects_setup(world, emulator, settings) -> ProjectsSetup:
     settings.BITBUCKET_CLOUD_WEB_URL = emulator.cloud_web_url
     settings.BITBUCKET_CLOUD_API_URL = emulator.cloud_api_url
     settings.PORTAL_BASE_URL = "http://portal.test"
@@ -104,7 +104,7 @@ def projects_world(world, emulator, settings) -> ProjectsWorld:
     cloud = make_integration(runner, world.a.admin, "bitbucket-cloud", client_id="cloud-key", secret="cloud-secret")
     server = make_integration(runner, world.a.admin, "bitbucket-server", host=emulator.server_url,
                               client_id="server-client", secret="server-secret")
-    pw = ProjectsWorld(world=world, emulator=emulator, runner=runner, cloud=cloud, server=server)
-    pw.connections["cloud"] = pw.cloud_connection(world.a.admin, scopes=CLOUD_SCOPES)
-    pw.connections["server"] = pw.server_connection(world.a.admin, permissions=["PROJECT_ADMIN"])
-    return pw
+    ps = ProjectsSetup(world=world, emulator=emulator, runner=runner, cloud=cloud, server=server)
+    ps.connections["cloud"] = ps.cloud_connection(world.a.admin, scopes=CLOUD_SCOPES)
+    ps.connections["server"] = ps.server_connection(world.a.admin, permissions=["PROJECT_ADMIN"])
+    return ps

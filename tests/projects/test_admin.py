@@ -18,10 +18,10 @@ def operator(client):
     return client
 
 
-def test_projects_filter_by_webhook_state_and_reinstall(projects_world, operator, django_capture_on_commit_callbacks):
-    pw = projects_world
-    failed = pw.create("cloud", "acme/webapp")
-    pw.create("server", "ACME/backend")
+def test_projects_filter_by_webhook_state_and_reinstall(projects_setup, operator, django_capture_on_commit_callbacks):
+    ps = projects_setup
+    failed = ps.create("cloud", "acme/webapp")
+    ps.create("server", "ACME/backend")
     Project.objects.filter(pk=failed.pk).update(webhook_state=WebhookState.FAILED, webhook_error="Host unreachable")
     changelist = reverse("admin:projects_project_changelist")
     page = operator.get(changelist, {"webhook_state__exact": "failed"}).content.decode()
@@ -31,12 +31,12 @@ def test_projects_filter_by_webhook_state_and_reinstall(projects_world, operator
                                  follow=True)
     assert "Reinstall queued for 1 project." in response.content.decode()
     failed.refresh_from_db()
-    assert failed.webhook_state == WebhookState.ACTIVE and len(pw.hooks("cloud", "acme/webapp")) == 1
+    assert failed.webhook_state == WebhookState.ACTIVE and len(ps.hooks("cloud", "acme/webapp")) == 1
     assert AuditEvent.objects.filter(action="project.webhook_reinstall", actor__email="ops@portal.example").exists()
 
 
-def test_the_change_page_never_shows_the_secret(projects_world, operator):
-    project = projects_world.create("cloud", "acme/webapp")
+def test_the_change_page_never_shows_the_secret(projects_setup, operator):
+    project = projects_setup.create("cloud", "acme/webapp")
     page = operator.get(reverse("admin:projects_project_change", args=[project.pk])).content.decode()
     assert project.receiver_url in page
     assert project.webhook_secret not in page and project.webhook_secret_encrypted not in page

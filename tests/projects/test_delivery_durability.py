@@ -125,8 +125,8 @@ def own_redis(tmp_path):
 
 
 @pytest.fixture
-def project(projects_world):
-    project = projects_world.create("server", "ACME/backend")
+def project(projects_setup):
+    project = projects_setup.create("server", "ACME/backend")
     project.webhook_secret = SECRET
     project.save()
     return project

@@ -52,14 +52,14 @@ def active(project: Project) -> bool:
     ("server", "ACME/backend", "repo:refs_changed"),
 ])
 def test_a_push_on_the_emulator_is_delivered_verified_logged_and_processed_once(
-        projects_world, live_server, settings, worker, flavour, repository, event):
+        projects_setup, live_server, settings, worker, flavour, repository, event):
     settings.PORTAL_BASE_URL = live_server.url
-    project = projects_world.create(flavour, repository)
+    project = projects_setup.create(flavour, repository)
     assert wait_until(lambda: active(project)), Project.objects.get(pk=project.pk).webhook_error
-    [hook] = projects_world.hooks(flavour, repository)
+    [hook] = projects_setup.hooks(flavour, repository)
     assert hook["url"] == project.receiver_url
 
-    pushed = projects_world.emulator.control("POST", f"/{flavour}/events", json={
+    pushed = projects_setup.emulator.control("POST", f"/{flavour}/events", json={
         "event": event, "repository": repository, "branch": "release", "message": "Ship it\n"})
 
     [delivery_report] = pushed["deliveries"]
@@ -76,11 +76,11 @@ def test_a_push_on_the_emulator_is_delivered_verified_logged_and_processed_once(
     assert project.last_push_ref == "refs/heads/release" and project.last_push_commit == commit
 
 
-def test_a_server_pull_request_and_a_ping_reach_the_log(projects_world, live_server, settings, worker):
+def test_a_server_pull_request_and_a_ping_reach_the_log(projects_setup, live_server, settings, worker):
     settings.PORTAL_BASE_URL = live_server.url
-    project = projects_world.create("server", "ACME/frontend")
+    project = projects_setup.create("server", "ACME/frontend")
     assert wait_until(lambda: active(project))
-    emulator = projects_world.emulator
+    emulator = projects_setup.emulator
     opened = emulator.control("POST", "/server/events", json={"event": "pr:opened", "repository": "ACME/frontend",
                                                               "source": "feature/x"})
     ping = emulator.control("POST", "/server/events", json={"event": "diagnostics:ping",

@@ -13,21 +13,21 @@ from integrations.webhooks.signatures import sign_body
 pytestmark = pytest.mark.django_db
 
 
-def url(pw, name: str, *args) -> str:
-    return reverse(name, args=[pw.org.slug, *args])
+def url(ps, name: str, *args) -> str:
+    return reverse(name, args=[ps.org.slug, *args])
 
 
 def post_json(client, path: str, body) -> object:
     return client.post(path, data=json.dumps(body), content_type="application/json")
 
 
-def test_create_returns_the_project_with_its_webhook(projects_world, api_client_for,
+def test_create_returns_the_project_with_its_webhook(projects_setup, api_client_for,
                                                      django_capture_on_commit_callbacks):
-    pw = projects_world
-    client = api_client_for(pw.admin)
+    ps = projects_setup
+    client = api_client_for(ps.admin)
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_json(client, url(pw, "api_project_list"), {
-            "runner": pw.runner.pk, "connection": pw.connections["server"].pk, "repository": "~alice/notes",
+        response = post_json(client, url(ps, "api_project_list"), {
+            "runner": ps.runner.pk, "connection": ps.connections["server"].pk, "repository": "~alice/notes",
             "prebuilds": False})
     assert response.status_code == 201, response.content
     body = response.json()
@@ -36,8 +36,8 @@ def test_create_returns_the_project_with_its_webhook(projects_world, api_client_
     assert body["prebuilds"] is False and body["name"] == "notes"
     assert body["webhook"]["state"] == "installing" and body["webhook"]["error"] == ""  # the task runs after commit
     project = Project.objects.get(pk=body["id"])
-    detail = client.get(url(pw, "api_project_detail", project.pk)).json()
-    hook = pw.hooks("server", "~alice/notes")[0]
+    detail = client.get(url(ps, "api_project_detail", project.pk)).json()
+    hook = ps.hooks("server", "~alice/notes")[0]
     assert detail["webhook"]["state"] == "active" and detail["webhook"]["hook_id"] == str(hook["id"])
     assert detail["webhook"]["receiver_url"] == project.receiver_url
     assert project.webhook_secret not in response.content.decode() + json.dumps(detail)
@@ -56,11 +56,11 @@ def test_create_returns_the_project_with_its_webhook(projects_world, api_client_
     ({"connection": 999999, "repository": "acme/webapp"}, "connection", "Choose one of your own Bitbucket"),
     ({"connection": "CLOUD", "repository": "acme/webapp", "runner": 999999}, "runner", "No such runner"),
 ])
-def test_bad_input_names_the_field_and_writes_nothing(projects_world, api_client_for, body, field, message):
-    pw = projects_world
-    ids = {"CLOUD": pw.connections["cloud"].pk, "SERVER": pw.connections["server"].pk}
+def test_bad_input_names_the_field_and_writes_nothing(projects_setup, api_client_for, body, field, message):
+    ps = projects_setup
+    ids = {"CLOUD": ps.connections["cloud"].pk, "SERVER": ps.connections["server"].pk}
     body = {k: ids.get(v, v) if k == "connection" and isinstance(v, str) and v in ids else v for k, v in body.items()}
-    response = post_json(api_client_for(pw.admin), url(pw, "api_project_list"), body)
+    response = post_json(api_client_for(ps.admin), url(ps, "api_project_list"), body)
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert set(error) == {"code", "message", "fields"}
@@ -68,70 +68,70 @@ def test_bad_input_names_the_field_and_writes_nothing(projects_world, api_client
     assert not Project.objects.exists()
 
 
-def test_someone_elses_connection_and_another_runner_are_refused(projects_world, api_client_for):
-    pw = projects_world
-    owner_connection = pw.cloud_connection(pw.world.a.owner, scopes=["repository", "webhook"])
-    response = post_json(api_client_for(pw.admin), url(pw, "api_project_list"),
+def test_someone_elses_connection_and_another_runner_are_refused(projects_setup, api_client_for):
+    ps = projects_setup
+    owner_connection = ps.cloud_connection(ps.world.a.owner, scopes=["repository", "webhook"])
+    response = post_json(api_client_for(ps.admin), url(ps, "api_project_list"),
                          {"connection": owner_connection.pk, "repository": "acme/webapp"})
     assert response.status_code == 400 and "connection" in response.json()["error"]["fields"]
     from tests.runners.conftest import register_runner
 
-    other_runner = register_runner(pw.org, pw.admin, name="second").runner
-    response = post_json(api_client_for(pw.admin), url(pw, "api_project_list"),
-                         {"connection": pw.connections["cloud"].pk, "repository": "acme/webapp",
+    other_runner = register_runner(ps.org, ps.admin, name="second").runner
+    response = post_json(api_client_for(ps.admin), url(ps, "api_project_list"),
+                         {"connection": ps.connections["cloud"].pk, "repository": "acme/webapp",
                           "runner": other_runner.pk})
     assert response.status_code == 400
     assert "not second" in response.json()["error"]["fields"]["connection"][0]
 
 
-def test_a_duplicate_is_409_and_members_may_not_create(projects_world, api_client_for):
-    pw = projects_world
-    pw.create("cloud", "acme/webapp")
-    again = post_json(api_client_for(pw.admin), url(pw, "api_project_list"),
-                      {"connection": pw.connections["cloud"].pk, "repository": "ACME/WebApp"})
+def test_a_duplicate_is_409_and_members_may_not_create(projects_setup, api_client_for):
+    ps = projects_setup
+    ps.create("cloud", "acme/webapp")
+    again = post_json(api_client_for(ps.admin), url(ps, "api_project_list"),
+                      {"connection": ps.connections["cloud"].pk, "repository": "ACME/WebApp"})
     assert again.status_code == 409 and "already a project" in again.json()["error"]["fields"]["repository"][0]
-    member = post_json(api_client_for(pw.world.a.member), url(pw, "api_project_list"),
-                       {"connection": pw.connections["cloud"].pk, "repository": "acme/api"})
+    member = post_json(api_client_for(ps.world.a.member), url(ps, "api_project_list"),
+                       {"connection": ps.connections["cloud"].pk, "repository": "acme/api"})
     assert member.status_code == 403 and member.json()["error"]["code"] == "permission_denied"
     assert Project.objects.count() == 1
 
 
-def test_list_get_patch_reinstall_and_delete(projects_world, api_client_for, django_capture_on_commit_callbacks):
-    pw = projects_world
+def test_list_get_patch_reinstall_and_delete(projects_setup, api_client_for, django_capture_on_commit_callbacks):
+    ps = projects_setup
     with django_capture_on_commit_callbacks(execute=True):
-        project = pw.create("cloud", "acme/webapp")
-    client = api_client_for(pw.admin)
-    listing = client.get(url(pw, "api_project_list")).json()
+        project = ps.create("cloud", "acme/webapp")
+    client = api_client_for(ps.admin)
+    listing = client.get(url(ps, "api_project_list")).json()
     assert listing["count"] == 1 and listing["results"][0]["uuid"] == str(project.uuid)
-    patched = client.patch(url(pw, "api_project_detail", project.pk), data=json.dumps({"prebuilds": False}),
+    patched = client.patch(url(ps, "api_project_detail", project.pk), data=json.dumps({"prebuilds": False}),
                            content_type="application/json")
     assert patched.status_code == 200 and patched.json()["prebuilds"] is False
-    pw.emulator.control("DELETE", "/cloud/hooks", params={"repository": "acme/webapp"})
+    ps.emulator.control("DELETE", "/cloud/hooks", params={"repository": "acme/webapp"})
     with django_capture_on_commit_callbacks(execute=True):
-        reinstall = client.post(url(pw, "api_project_reinstall", project.pk))
+        reinstall = client.post(url(ps, "api_project_reinstall", project.pk))
     assert reinstall.status_code == 202
-    assert len(pw.hooks("cloud", "acme/webapp")) == 1
+    assert len(ps.hooks("cloud", "acme/webapp")) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        deleted = client.delete(url(pw, "api_project_detail", project.pk))
-    assert deleted.status_code == 204 and pw.hooks("cloud", "acme/webapp") == []
-    assert client.get(url(pw, "api_project_detail", project.pk)).status_code == 404
+        deleted = client.delete(url(ps, "api_project_detail", project.pk))
+    assert deleted.status_code == 204 and ps.hooks("cloud", "acme/webapp") == []
+    assert client.get(url(ps, "api_project_detail", project.pk)).status_code == 404
 
 
-def test_deliveries_newest_first_paginated_and_redeliver(projects_world, api_client_for, client,
+def test_deliveries_newest_first_paginated_and_redeliver(projects_setup, api_client_for, client,
                                                          django_capture_on_commit_callbacks):
-    pw = projects_world
-    project = pw.create("server", "ACME/backend")
+    ps = projects_setup
+    project = ps.create("server", "ACME/backend")
     body = b'{"test": true}'
     for n in range(3):
         client.post(reverse("webhook_receiver", args=[project.uuid]), data=body, content_type="application/json",
                     HTTP_X_EVENT_KEY="diagnostics:ping", HTTP_X_REQUEST_ID=f"ping-{n}",
                     HTTP_X_HUB_SIGNATURE=sign_body(project.webhook_secret, body))
-    api = api_client_for(pw.admin)
-    page = api.get(url(pw, "api_delivery_list", project.pk)).json()
+    api = api_client_for(ps.admin)
+    page = api.get(url(ps, "api_delivery_list", project.pk)).json()
     assert page["count"] == 3 and [d["delivery_id"] for d in page["results"]] == ["ping-2", "ping-1", "ping-0"]
     assert "body" not in page["results"][0]
     delivery = WebhookDelivery.objects.get(delivery_id="ping-0")
     with django_capture_on_commit_callbacks(execute=True):
-        again = api.post(url(pw, "api_delivery_redeliver", project.pk, delivery.pk))
+        again = api.post(url(ps, "api_delivery_redeliver", project.pk, delivery.pk))
     assert again.status_code == 202 and again.json()["redelivered_at"]
-    assert api_client_for(pw.world.a.member).get(url(pw, "api_delivery_list", project.pk)).status_code == 403
+    assert api_client_for(ps.world.a.member).get(url(ps, "api_delivery_list", project.pk)).status_code == 403

@@ -24,10 +24,10 @@ SERVER_PUSH = (PAYLOADS / "api" / "server-repo-refs_changed.json").read_bytes()
 
 
 @pytest.fixture
-def hook(projects_world):
+def hook(projects_setup):
     """Cloud and Server projects with a known secret, as their hooks would sign."""
-    cloud = projects_world.create("cloud", "acme/webapp")
-    server = projects_world.create("server", "ACME/backend")
+    cloud = projects_setup.create("cloud", "acme/webapp")
+    server = projects_setup.create("server", "ACME/backend")
     for project in (cloud, server):
         project.webhook_secret = SECRET
         project.save()
@@ -108,8 +108,8 @@ def test_a_redelivery_answers_200_and_changes_nothing(hook):
     assert "X-Attempt-Number" not in delivery.headers  # the first delivery's record is untouched
 
 
-def test_the_same_delivery_id_on_another_project_is_another_delivery(hook, projects_world):
-    other = projects_world.create("cloud", "acme/api")
+def test_the_same_delivery_id_on_another_project_is_another_delivery(hook, projects_setup):
+    other = projects_setup.create("cloud", "acme/api")
     other.webhook_secret = SECRET
     other.save()
     assert post(hook["cloud"], CLOUD_PUSH, delivery="{x}").status_code == 202

@@ -16,25 +16,25 @@ from tests.integrations.test_no_plaintext_secrets import pg_dump
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_webhook_secret_appears_nowhere(projects_world, client_for, api_client_for, caplog):
+def test_the_webhook_secret_appears_nowhere(projects_setup, client_for, api_client_for, caplog):
     caplog.set_level(logging.DEBUG)
-    pw = projects_world
-    cloud = pw.create("cloud", "acme/webapp")  # transactional: the install task runs after commit
-    server = pw.create("server", "ACME/backend")
+    ps = projects_setup
+    cloud = ps.create("cloud", "acme/webapp")  # transactional: the install task runs after commit
+    server = ps.create("server", "ACME/backend")
     secrets = {cloud.webhook_secret, server.webhook_secret}
     assert all(len(s) >= 40 for s in secrets)
     operator = User.objects.create_superuser(email="ops@portal.example", password="demo-pass-1234")
     pages = []
     for project in (cloud, server):
-        pages.append(client_for(pw.admin).get(project.get_absolute_url()).content.decode())
-        pages.append(api_client_for(pw.admin).get(reverse("api_project_detail", args=[pw.org.slug, project.pk]))
+        pages.append(client_for(ps.admin).get(project.get_absolute_url()).content.decode())
+        pages.append(api_client_for(ps.admin).get(reverse("api_project_detail", args=[ps.org.slug, project.pk]))
                      .content.decode())
         pages.append(client_for(operator).get(reverse("admin:projects_project_change", args=[project.pk]))
                      .content.decode())
-    pages.append(client_for(pw.admin).get(reverse("org_activity", args=[pw.org.slug])).content.decode())
+    pages.append(client_for(ps.admin).get(reverse("org_activity", args=[ps.org.slug])).content.decode())
     dumpdata = io.StringIO()
     call_command("dumpdata", stdout=dumpdata)
-    emulator_log = str(pw.emulator.requests())
+    emulator_log = str(ps.emulator.requests())
     places = {"pg_dump": pg_dump(), "dumpdata": dumpdata.getvalue(), "logs": caplog.text, "pages": "\n".join(pages),
               "emulator request log": emulator_log}
     assert cloud.webhook_secret_encrypted in places["dumpdata"]  # the dump is real: the row is there, encrypted

@@ -17,10 +17,10 @@ CLOUD_EVENTS = {"repo:push", "pullrequest:created", "pullrequest:updated", "pull
 
 
 @pytest.fixture
-def installed(projects_world, django_capture_on_commit_callbacks):
+def installed(projects_setup, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        cloud = projects_world.create("cloud", "acme/webapp")
-        server = projects_world.create("server", "ACME/backend")
+        cloud = projects_setup.create("cloud", "acme/webapp")
+        server = projects_setup.create("server", "ACME/backend")
     # Last checked long ago: the next sweep looks at both.
     Project.objects.update(webhook_checked_at=timezone.now() - timedelta(days=1))
     return {"cloud": Project.objects.get(pk=cloud.pk), "server": Project.objects.get(pk=server.pk)}
@@ -31,14 +31,14 @@ def repairs(project) -> list[AuditEvent]:
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "server"])
-def test_a_hook_deleted_on_the_provider_is_reinstalled_by_the_sweep(projects_world, installed, flavour):
+def test_a_hook_deleted_on_the_provider_is_reinstalled_by_the_sweep(projects_setup, installed, flavour):
     project = installed[flavour]
-    projects_world.emulator.control("DELETE", f"/{flavour}/hooks", params={"repository": project.repository})
-    assert projects_world.hooks(flavour, project.repository) == []
+    projects_setup.emulator.control("DELETE", f"/{flavour}/hooks", params={"repository": project.repository})
+    assert projects_setup.hooks(flavour, project.repository) == []
 
     webhooks_sweep()
 
-    hooks = projects_world.hooks(flavour, project.repository)
+    hooks = projects_setup.hooks(flavour, project.repository)
     assert len(hooks) == 1 and hooks[0]["url"] == project.receiver_url and hooks[0]["active"]
     project.refresh_from_db()
     assert project.webhook_state == WebhookState.ACTIVE
@@ -47,37 +47,37 @@ def test_a_hook_deleted_on_the_provider_is_reinstalled_by_the_sweep(projects_wor
     assert event.after["problems"] == "deleted at the provider" and event.actor is None
 
 
-def test_a_deactivated_hook_with_changed_events_is_repaired_in_place(projects_world, installed):
+def test_a_deactivated_hook_with_changed_events_is_repaired_in_place(projects_setup, installed):
     project = installed["cloud"]
-    token = projects_world.connections["cloud"].access_token
-    url = f"{projects_world.emulator.cloud_api_url}/2.0/repositories/acme/webapp/hooks/{project.webhook_id}"
+    token = projects_setup.connections["cloud"].access_token
+    url = f"{projects_setup.emulator.cloud_api_url}/2.0/repositories/acme/webapp/hooks/{project.webhook_id}"
     answer = httpx.put(url, json={"active": False, "events": ["repo:push"]},
                        headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200
 
     webhooks_sweep()
 
-    [hook] = projects_world.hooks("cloud", "acme/webapp")
+    [hook] = projects_setup.hooks("cloud", "acme/webapp")
     assert hook["uuid"] == project.webhook_id  # the same hook, updated
     assert hook["active"] and set(hook["events"]) == CLOUD_EVENTS
     [event] = repairs(project)
     assert event.after["problems"] == "deactivated, its events were changed"
 
 
-def test_a_healthy_hook_is_left_alone_and_only_marked_checked(projects_world, installed):
-    projects_world.emulator.control("DELETE", "/requests")
+def test_a_healthy_hook_is_left_alone_and_only_marked_checked(projects_setup, installed):
+    projects_setup.emulator.control("DELETE", "/requests")
     webhooks_sweep()
-    writes = [r for r in projects_world.emulator.requests() if r["method"] != "GET"]
+    writes = [r for r in projects_setup.emulator.requests() if r["method"] != "GET"]
     assert writes == []
     assert not AuditEvent.objects.filter(action="project.webhook_repaired").exists()
     assert all(p.webhook_checked_at > timezone.now() - timedelta(minutes=1) for p in Project.objects.all())
 
 
-def test_a_project_that_cannot_be_repaired_says_why(projects_world, installed):
+def test_a_project_that_cannot_be_repaired_says_why(projects_setup, installed):
     project = installed["cloud"]
-    projects_world.emulator.control("DELETE", "/cloud/hooks", params={"repository": "acme/webapp"})
-    projects_world.emulator.control("POST", "/cloud/tokens/revoke",
-                                    json={"token": projects_world.connections["cloud"].access_token})
+    projects_setup.emulator.control("DELETE", "/cloud/hooks", params={"repository": "acme/webapp"})
+    projects_setup.emulator.control("POST", "/cloud/tokens/revoke",
+                                    json={"token": projects_setup.connections["cloud"].access_token})
     webhooks_sweep()
     project.refresh_from_db()
     assert project.webhook_state == WebhookState.FAILED
@@ -85,11 +85,11 @@ def test_a_project_that_cannot_be_repaired_says_why(projects_world, installed):
     assert AuditEvent.objects.filter(action="project.webhook_failed", target_id=str(project.pk)).exists()
 
 
-def test_a_hook_gone_and_a_permission_lost_shows_missing(projects_world, installed):
+def test_a_hook_gone_and_a_permission_lost_shows_missing(projects_setup, installed):
     project = installed["server"]
-    projects_world.emulator.control("DELETE", "/server/hooks", params={"repository": "ACME/backend"})
+    projects_setup.emulator.control("DELETE", "/server/hooks", params={"repository": "ACME/backend"})
     # The connection can still list the (now empty) hooks but may no longer create one.
-    projects_world.emulator.control("POST", "/faults", json={"path": r"/webhooks$", "method": "POST",
+    projects_setup.emulator.control("POST", "/faults", json={"path": r"/webhooks$", "method": "POST",
                                                              "kind": "status", "status": 400})
     webhooks_sweep()
     project.refresh_from_db()

@@ -43,7 +43,7 @@ class ProjectListView(GenericAPIView):
     @extend_schema(tags=TAG, responses=s.ProjectSerializer(many=True), operation_id="orgs_projects_list")
     def get(self, request, org_slug: str):
         org, _ = org_for_user(request.user, org_slug)
-        page = self.paginate_queryset(selectors.projects_of_org(org))
+        page = self.paginate_queryset(selectors.project_list(org=org))
         return self.get_paginated_response(s.ProjectSerializer(page, many=True).data)
 
     @extend_schema(tags=TAG, request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer},
@@ -56,7 +56,7 @@ class ProjectListView(GenericAPIView):
         project = services.project_create(org=org, actor=request.user, connection=form.cleaned_data["connection"],
                                           repository=form.cleaned_data["repository"],
                                           prebuilds=form.cleaned_data["prebuilds"])
-        project = selectors.project_in_org(org, project.pk)
+        project = selectors.project_get(org=org, project_id=project.pk)
         return Response(s.ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -65,7 +65,7 @@ class ProjectDetailView(GenericAPIView):
 
     def _project(self, request, org_slug: str, project_id: int, role: str = Role.MEMBER):
         org, _ = org_for_user(request.user, org_slug, min_role=role)
-        return selectors.project_in_org(org, project_id)
+        return selectors.project_get(org=org, project_id=project_id)
 
     @extend_schema(tags=TAG)
     def get(self, request, org_slug: str, project_id: int):
@@ -93,11 +93,11 @@ class ProjectReinstallView(GenericAPIView):
                    description="Runs the idempotent webhook install task again.")
     def post(self, request, org_slug: str, project_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-        project = selectors.project_in_org(org, project_id)
-        own = (selectors.connections_for_projects(org, request.user).filter(integration=project.integration).first()
+        project = selectors.project_get(org=org, project_id=project_id)
+        own = (selectors.connection_get_own_for_project(org=org, user=request.user, project=project)
                if project.connection_id is None else None)
         project = services.project_webhook_reinstall(project=project, actor=request.user, connection=own)
-        return Response(s.ProjectSerializer(selectors.project_in_org(org, project.pk)).data,
+        return Response(s.ProjectSerializer(selectors.project_get(org=org, project_id=project.pk)).data,
                         status=status.HTTP_202_ACCEPTED)
 
 
@@ -108,8 +108,8 @@ class DeliveryListView(GenericAPIView):
                    description="Newest first.")
     def get(self, request, org_slug: str, project_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-        project = selectors.project_in_org(org, project_id)
-        page = self.paginate_queryset(selectors.deliveries_of_project(project))
+        project = selectors.project_get(org=org, project_id=project_id)
+        page = self.paginate_queryset(selectors.webhook_delivery_list(project=project))
         return self.get_paginated_response(s.DeliverySerializer(page, many=True).data)
 
 
@@ -120,7 +120,7 @@ class DeliveryRedeliverView(GenericAPIView):
                    description="Runs processing of a finished delivery again (idempotent).")
     def post(self, request, org_slug: str, project_id: int, delivery_id: int):
         org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-        project = selectors.project_in_org(org, project_id)
-        delivery = services.webhook_delivery_redeliver(delivery=selectors.delivery_in_project(project, delivery_id),
-                                                       actor=request.user)
+        project = selectors.project_get(org=org, project_id=project_id)
+        delivery = selectors.webhook_delivery_get(project=project, delivery_id=delivery_id)
+        delivery = services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
         return Response(s.DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
