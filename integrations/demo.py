@@ -48,7 +48,10 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
         if app is None:
             continue
         existing = ScmIntegration.objects.filter(runner=runner, provider=provider.spec.id).first()
-        if existing is None or existing.secret_state != "set":
+        # The demo app's optional scopes (the webhook scopes: alice creates projects, whose hooks need them)
+        # are ticked; an integration saved before they were is updated.
+        wanted = list(app.optional_scopes)
+        if existing is None or existing.secret_state != "set" or not set(wanted) <= set(existing.optional_scopes):
             data = {
                 "provider": provider.spec.id,
                 "host": app.host,
@@ -56,6 +59,7 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
                 "pat_enabled": True,
                 "client_id": app.client_id,
                 "client_secret": app.client_secret,
+                "optional_scopes": wanted,
             }
             form = ScmIntegrationForm(data, instance=existing, runner=runner)
             existing = integration_submit(form=form, actor=alice).integration

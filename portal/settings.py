@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "runners",
     "integrations",
     "integrations.oauth",
+    "integrations.projects",
 ]
 
 MIDDLEWARE = [
@@ -131,7 +132,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The demo's threads share one file. A deferred transaction that reads and then writes fails at once
     # with "database is locked" when another writer holds the lock (SQLite cannot wait there without
     # deadlocking); IMMEDIATE takes the write lock at BEGIN, where the busy timeout makes it wait instead.
-    # WAL lets readers (runner long polls, pages) go on while one request writes.
+    # WAL lets readers (runner long polls, pages) go on while one request writes; the
+    # demo's other processes (relay, sweep) queue behind each other the same way.
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -263,7 +265,12 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A short connect timeout: a web request that publishes (the webhook receiver) must not hang on a dead
+# broker; it publishes with retry=False and leaves the rest to the outbox relay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -274,7 +281,22 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connections-verify-pending": {"task": "integrations.tasks.connections_verify_pending", "schedule": 120.0},
     # Answered runner jobs keep no payload, but their rows need not live forever.
     "runner-jobs-purge": {"task": "runners.tasks.purge_runner_jobs", "schedule": 24 * 3600.0},
+    # Self-healing webhooks: every project's hook is checked at the provider once per period.
+    "webhooks-sweep": {"task": "integrations.projects.tasks.webhooks_sweep",
+                       "schedule": env.float("WEBHOOK_SWEEP_SECONDS", default=900.0)},
+    # The outbox relay: deliveries accepted while Redis was down go to a worker once it is back.
+    "webhook-deliveries-relay": {"task": "integrations.projects.tasks.deliveries_relay",
+                                 "schedule": env.float("WEBHOOK_RELAY_SECONDS", default=10.0)},
+    "webhook-deliveries-purge": {"task": "integrations.projects.tasks.deliveries_purge", "schedule": 24 * 3600.0},
 }
+WEBHOOK_SWEEP_SECONDS = CELERY_BEAT_SCHEDULE["webhooks-sweep"]["schedule"]
+# A processing claim older than this belongs to a worker that died: the relay hands the delivery out again.
+WEBHOOK_STALE_CLAIM_SECONDS = env.int("WEBHOOK_STALE_CLAIM_SECONDS", default=300)
+# A delivery published this long ago and still not claimed lost its message (e.g. Redis restarted empty).
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# The demo's emulator (control API): shows "simulate a push" buttons on project pages. Empty in production.
+DEMO_EMULATOR_URL = env.str("DEMO_EMULATOR_URL", default="").rstrip("/")
 
 # Source-control providers. Tests and the demo point these at the emulator.
 BITBUCKET_CLOUD_WEB_URL = env.str("BITBUCKET_CLOUD_WEB_URL", default="https://bitbucket.org").rstrip("/")

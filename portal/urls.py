@@ -33,6 +33,7 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/runners/<int:runner_id>/access/", include("integrations.urls")),
     path("orgs/<slug:org_slug>/runners/", include("runners.urls")),
     path("orgs/<slug:org_slug>/connections/", include("integrations.connections_urls")),
+    path("orgs/<slug:org_slug>/projects/", include("integrations.projects.urls")),
     path("orgs/<slug:org_slug>/", include(org_patterns)),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation_accept"),
     path("settings/tokens/", tokens.token_list, name="token_list"),
@@ -46,4 +47,6 @@ urlpatterns = [
     path("api/v1/", include("runners.api.urls")),
     path("api/runner/v1/", include("runners.agent_api.urls")),
     path("api/v1/", include("integrations.api.urls")),
+    path("api/v1/", include("integrations.projects.api.urls")),
+    path("hooks/", include("integrations.webhooks.urls")),
 ]

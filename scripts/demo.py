@@ -38,8 +38,12 @@ ENV = {
     # The demo's Bitbucket Server is the emulator on loopback over http.
     "SCM_ALLOW_HTTP_HOSTS": "true",
     "SCM_ALLOW_PRIVATE_HOSTS": "true",
+    # Project pages get "Push a commit" / "Delete the hook on the emulator" buttons.
+    "DEMO_EMULATOR_URL": EMULATOR,
     "PYTHONUNBUFFERED": "1",
 }
+# Celery runs eagerly in the demo, so beat does not run: this loop is the self-healing sweep.
+SWEEP_SECONDS = os.environ.get("DEMO_SWEEP_SECONDS", "30")
 for name in ("DATABASE_URL", "CELERY_BROKER_URL"):  # the embedded default, whatever the shell has
     ENV.pop(name, None)
 
@@ -123,11 +127,15 @@ def main() -> None:
         )
     spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
     access = manage("seed_demo", "--access", EMULATOR, capture=True)
+    spawn("manage.py", "webhooks_sweep", "--every", SWEEP_SECONDS, log="sweep.log")
+    # The outbox relay hands received webhook deliveries on; with eager Celery it also processes them.
+    spawn("manage.py", "webhooks_relay", log="relay.log")
     print(
         f"""
 SCM portal demo is running: {PORTAL}
   Bitbucket emulator:  {EMULATOR}  (Cloud at /, Server at /bbs/bitbucket)
   runner agent:        acme-aws (state in .demo/agent, log in .demo/agent.log)
+  webhook sweep:       every {SWEEP_SECONDS}s (log in .demo/sweep.log); delivery relay: .demo/relay.log
 {access.rstrip()}
 Sign in with:
 {tenancy.split("Demo data ready.", 1)[-1].rstrip()}

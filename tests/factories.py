@@ -248,6 +248,33 @@ def _other_users_token(world: World) -> ApiToken:
     return token
 
 
+def other_org_project(world: World):
+    """A project of the other org, on a Bitbucket Cloud integration of one of its runners."""
+    from integrations.models import ScmIntegration
+    from integrations.projects.models import Project
+    from runners.models import Runner
+
+    runner = Runner.objects.create(organization=world.other.org, name=f"walker-{uuid.uuid4().hex[:8]}",
+                                   region="eu-west-1", cloud_provider="aws")
+    integration = ScmIntegration.objects.create(organization=world.other.org, runner=runner,
+                                                provider="bitbucket-cloud", host="https://bitbucket.org",
+                                                oauth_enabled=False)
+    project = Project(organization=world.other.org, runner=runner, integration=integration, name="secret-repo",
+                      repository=f"globex/secret-{uuid.uuid4().hex[:6]}")
+    project.webhook_secret = "other-orgs-webhook-secret"
+    project.save()
+    return project
+
+
+def other_org_delivery(world: World):
+    from integrations.projects.models import WebhookDelivery
+
+    project = other_org_project(world)
+    return WebhookDelivery.objects.create(organization=world.other.org, project=project, delivery_id="walker",
+                                          event_key="repo:push", kind="push", body="{}", body_sha256="0" * 64,
+                                          status="processed", signature_ok=True)
+
+
 OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "membership_id": lambda world: world.other.membership("member"),
     "invitation_id": lambda world: InvitationFactory(organization=world.other.org, invited_by=world.other.owner),
@@ -259,6 +286,10 @@ OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "runner_id": _lazy_model_builder("runner_id", "runners.Runner"),
     "integration_id": _lazy_model_builder("integration_id", "integrations.ScmIntegration"),
     "connection_id": _lazy_model_builder("connection_id", "integrations.Connection"),
+    "project_id": other_org_project,
+    "delivery_id": other_org_delivery,
+    # The public webhook receiver's URL names a project by its uuid (see SIGNED_BY_BODY in walker.py).
+    "project_uuid": lambda world: other_org_project(world).uuid,
 }
 
 

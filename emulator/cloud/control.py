@@ -214,6 +214,40 @@ def trigger_event(app: Emulator, request: Request) -> Response:
     return ok(events.trigger(app, body_of(request)))
 
 
+def _repository_arg(app: Emulator, request: Request) -> CloudRepository:
+    name = (request.arg("repository") or "").lower()
+    repo = cloud_state(app.state).repos.get(name)
+    if repo is None:
+        raise bad_request(f"Unknown repository {name!r} (use ?repository=workspace/slug)")
+    return repo
+
+
+def _hook_summary(hook) -> dict[str, Any]:
+    return {"uuid": hook.uuid, "url": hook.url, "events": list(hook.events), "active": hook.active,
+            "secret_set": bool(hook.secret), "description": hook.description}
+
+
+def list_hooks(app: Emulator, request: Request) -> Response:
+    """What a repository admin sees in Repository settings → Webhooks (no secret values)."""
+    repo = _repository_arg(app, request)
+    return ok([_hook_summary(hook) for hook in sorted(repo.hooks.values(), key=lambda h: h.created_at)])
+
+
+def delete_hooks(app: Emulator, request: Request) -> Response:
+    """Delete one hook (`uid`) or every hook of a repository, as an admin would on bitbucket.org."""
+    repo = _repository_arg(app, request)
+    uid = request.arg("uid")
+    if uid:
+        key = (uid if uid.startswith("{") else "{" + uid + "}").lower()
+        if key not in repo.hooks:
+            raise bad_request(f"Unknown hook {uid}")
+        del repo.hooks[key]
+        return ok({"deleted": 1})
+    count = len(repo.hooks)
+    repo.hooks.clear()
+    return ok({"deleted": count})
+
+
 def summary(app: Emulator) -> dict[str, Any]:
     settings, state = cloud_settings(app.settings), cloud_state(app.state)
     return {
@@ -243,3 +277,5 @@ def register(router: Router) -> None:
     router.add("POST", f"{prefix}/tokens/expire", expire_token)
     router.add("POST", f"{prefix}/settings", update_settings)
     router.add("POST", f"{prefix}/events", trigger_event, locked=False)
+    router.add("GET", f"{prefix}/hooks", list_hooks)
+    router.add("DELETE", f"{prefix}/hooks", delete_hooks)

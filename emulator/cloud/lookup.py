@@ -17,6 +17,7 @@ def visible_repo(app: Emulator, identity: CloudIdentity | None, workspace: str, 
                  minimum: int = 1) -> CloudRepository:
     state = app.state
     cloud = cloud_state(state)
+    workspace = workspace.lower()  # Bitbucket matches workspace and repository slugs case-insensitively
     if workspace not in cloud.workspaces:
         raise not_found(f"Workspace {workspace}")
     repo = cloud.repos.get(f"{workspace}/{repo_slug.lower()}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emulator.cloud import shapes
+from emulator.cloud import bbql, shapes
 from emulator.cloud.auth import ADMIN, READ, WRITE, CloudIdentity, repo_permission, require_authenticated
 from emulator.cloud.errors import cloud_error, not_found
 from emulator.cloud.lookup import visible_repo
@@ -107,6 +107,7 @@ def list_repositories(app: Emulator, request: Request, identity: CloudIdentity |
         if role in ROLE_MINIMUM and level < ROLE_MINIMUM[role]:
             continue
         repos.append(repo)
+    repos = bbql.sort_repositories(bbql.filter_repositories(repos, request.arg("q")), request.arg("sort"))
     return Response.json(200, cloud_page(request, cloud_settings(app.settings).url, repos,
                                          lambda repo: shapes.repository(state, repo)))
 

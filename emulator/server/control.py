@@ -200,6 +200,39 @@ def trigger_event(app: Emulator, request: Request) -> Response:
     return ok(events.trigger(app, body_of(request)))
 
 
+def _repository_arg(app: Emulator, request: Request) -> ServerRepository:
+    key, _, slug = (request.arg("repository") or "").partition("/")
+    repo = server_state(app.state).repo(key, slug)
+    if repo is None:
+        raise bad_request(f"Unknown repository {request.arg('repository')!r} (use ?repository=KEY/slug or ~user/slug)")
+    return repo
+
+
+def _hook_summary(hook) -> dict[str, Any]:
+    return {"id": hook.id, "name": hook.name, "url": hook.url, "events": list(hook.events), "active": hook.active,
+            "secret_set": bool(hook.secret)}
+
+
+def list_hooks(app: Emulator, request: Request) -> Response:
+    """What a repository admin sees in Repository settings → Webhooks (no secret values)."""
+    repo = _repository_arg(app, request)
+    return ok([_hook_summary(hook) for _, hook in sorted(repo.webhooks.items())])
+
+
+def delete_hooks(app: Emulator, request: Request) -> Response:
+    """Delete one webhook (`id`) or every webhook of a repository, as an admin would in the web UI."""
+    repo = _repository_arg(app, request)
+    wanted = request.arg("id")
+    if wanted:
+        if not wanted.isdigit() or int(wanted) not in repo.webhooks:
+            raise bad_request(f"Unknown webhook {wanted}")
+        del repo.webhooks[int(wanted)]
+        return ok({"deleted": 1})
+    count = len(repo.webhooks)
+    repo.webhooks.clear()
+    return ok({"deleted": count})
+
+
 def summary(app: Emulator) -> dict[str, Any]:
     settings, state = server_settings(app.settings), server_state(app.state)
     return {
@@ -229,3 +262,5 @@ def register(router: Router) -> None:
     router.add("POST", f"{prefix}/tokens/revoke", revoke_token)
     router.add("POST", f"{prefix}/tokens/expire", expire_token)
     router.add("POST", f"{prefix}/events", trigger_event, locked=False)
+    router.add("GET", f"{prefix}/hooks", list_hooks)
+    router.add("DELETE", f"{prefix}/hooks", delete_hooks)

@@ -83,6 +83,8 @@ class DemoApp:
     client_id: str
     client_secret: str = field(repr=False)
     control_path: str = ""  # the emulator's control route that registers the app
+    # The optional scopes the demo ticks (the webhook scopes, so the demo's projects can install hooks).
+    optional_scopes: tuple[str, ...] = ()
     # (callback URL, scopes) -> the control route's JSON body
     registration: Callable[[str, Sequence[str]], dict[str, Any]] = field(default=lambda url, scopes: {})
 

@@ -1,1 +1,2 @@
-"""Webhook receiving: signature checks (and, later, the receiver views and deliveries)."""
+"""Webhook receiving: signature checks, the normalized events, the per-provider parsers' registry and
+the receiver view. The payload modules live with their providers (providers/<id>/webhooks.py)."""

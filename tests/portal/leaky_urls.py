@@ -35,6 +35,23 @@ urlpatterns = [
 ]
 
 
+def receiver_that_trusts_the_url(request, project_uuid):
+    """Gitpod's old mistake: the webhook URL itself treated as the credential."""
+    from integrations.projects.models import Project
+
+    project = Project.objects.get(uuid=project_uuid)
+    Project.objects.filter(pk=project.pk).update(last_push_ref="refs/heads/pwned")
+    return HttpResponse(project.organization.name, status=202)
+
+
+class LeakyReceiverUrls:
+    """A webhook receiver that skips the signature check."""
+
+    urlpatterns = [
+        path("hooks/bitbucket/<uuid:project_uuid>/", receiver_that_trusts_the_url, name="webhook_receiver"),
+    ]
+
+
 class UnknownParameterUrls:
     """A URLconf (a class works as one) with a parameter nobody registered."""
 

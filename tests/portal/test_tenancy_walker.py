@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from portal.models import Membership, Organization
 from tests.portal import walker
-from tests.portal.leaky_urls import UnknownParameterUrls
+from tests.portal.leaky_urls import LeakyReceiverUrls, UnknownParameterUrls
 
 
 @pytest.fixture
@@ -37,6 +37,9 @@ def _walk_as(user, world, routes, *, org_slug, client_for, api_client_for, login
             problems.append(str(exc))
             continue
         url = route.url(values)
+        if route.name in walker.SIGNED_BY_BODY:
+            problems += walker.check_signed_by_body(client_for(user), route, url, world)
+            continue
         for _, client, api in _clients(route, user, client_for, api_client_for):
             problems += walker.check_outsider(client, route, url, world, login_url, api=api)
     return problems
@@ -48,7 +51,8 @@ def test_the_walker_sees_the_project_routes():
         "org_dashboard", "org_settings", "org_delete", "org_activity", "member_list", "member_role",
         "member_remove", "invitation_revoke", "org_switch", "token_revoke", "invitation_accept",
         "api_org_list", "api_org_detail", "api_member_list", "api_member_detail", "api_invitation_list",
-        "api_invitation_detail",
+        "api_invitation_detail", "project_list", "project_detail", "delivery_detail", "delivery_redeliver",
+        "api_project_list", "api_project_detail", "api_delivery_list", "webhook_receiver",
     }
     assert expected <= walked, f"the walker lost routes: {sorted(expected - walked)}"
     skipped = {r.template.split("/")[0] + "/" for r in walker.collect_routes() if walker.skip_reason(r)}
@@ -89,6 +93,9 @@ def test_anonymous_is_sent_to_login_or_gets_a_json_401(world, client, login_url)
             values = walker.other_org_values(route, world, org_slug=world.other.org.slug)
         except walker.UnregisteredParameter as exc:
             problems.append(str(exc))
+            continue
+        if route.name in walker.SIGNED_BY_BODY:
+            problems += walker.check_signed_by_body(client, route, route.url(values), world)
             continue
         web_or_api = APIClient() if route.is_api else client
         problems += walker.check_anonymous(web_or_api, route, route.url(values), login_url, api=route.is_api)
@@ -136,5 +143,15 @@ def test_a_lazily_registered_model_that_does_not_exist_says_so(world):
     build = _lazy_model_builder("gadget_id", "portal.Gadget")
     with pytest.raises(CannotBuild, match=r"OTHER_ORG_OBJECT_BUILDERS\['gadget_id'\]"):
         build(world)
-    for param in ("runner_id", "integration_id", "connection_id"):
+    for param in ("runner_id", "integration_id", "connection_id", "project_id", "delivery_id", "project_uuid"):
         assert param in OTHER_ORG_OBJECT_BUILDERS
+
+
+def test_the_walker_catches_a_receiver_that_trusts_its_url(world, client):
+    with override_settings(ROOT_URLCONF=LeakyReceiverUrls):
+        [route] = walker.walked_routes()
+        url = route.url(walker.other_org_values(route, world, org_slug=world.other.org.slug))
+        problems = walker.check_signed_by_body(client, route, url, world)
+    text = "\n".join(problems)
+    assert "answered 202 to an unsigned request" in text
+    assert "changed the database without a signature: projects.Project" in text

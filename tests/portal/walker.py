@@ -44,8 +44,18 @@ VISIBLE_BY_LINK: dict[str, str] = {
     "(tests/portal/test_invitations.py::test_invitation_for_another_address_is_refused)",
 }
 
+# Routes public by design whose requests carry their own credential (a signature over the body). The
+# walker sends them what an attacker can: no valid signature. Every method must then be refused
+# (401, 404 or 405, in the one error shape), leak nothing and write nothing but the counters below.
+SIGNED_BY_BODY: dict[str, str] = {
+    "webhook_receiver": "Bitbucket posts deliveries without a session; the X-Hub-Signature HMAC of the body "
+    "with the project's secret is the credential (tests/projects/test_receiver.py covers signed requests)",
+}
+# What an unsigned delivery may change: the project's count of refused deliveries.
+SIGNATURE_COUNTERS = {"refused_deliveries", "last_refused_at"}
+
 # Where the walker looks for changes: every model of these apps is snapshotted around each request.
-PROJECT_APPS = ("portal", "runners", "integrations")
+PROJECT_APPS = ("portal", "runners", "integrations", "projects")
 # Fields that legitimately change on a read (the walker's own token, its own sign-in).
 VOLATILE_FIELDS = {"last_used_at", "last_login", "last_seen_at", "updated_at"}
 
@@ -213,7 +223,7 @@ def other_org_values(route: Route, world: World, *, org_slug: str) -> dict[str, 
     return values
 
 
-def snapshot() -> dict[str, list[tuple]]:
+def snapshot(ignore: frozenset[str] | set[str] = frozenset()) -> dict[str, list[tuple]]:
     state: dict[str, list[tuple]] = {}
     for label in PROJECT_APPS:
         try:
@@ -221,9 +231,35 @@ def snapshot() -> dict[str, list[tuple]]:
         except LookupError:
             continue
         for model in config.get_models():
-            fields = [f.attname for f in model._meta.concrete_fields if f.name not in VOLATILE_FIELDS]
+            fields = [f.attname for f in model._meta.concrete_fields
+                      if f.name not in VOLATILE_FIELDS and f.name not in ignore]
             state[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
     return state
+
+
+def check_signed_by_body(client, route: Route, url: str, world: World) -> list[str]:
+    """Problems found when anyone (signed in or not) sends every method, unsigned, to a SIGNED_BY_BODY route."""
+    problems = []
+    markers = leak_markers(world)
+    body = json.dumps({"push": {"changes": []}, "repository": {"full_name": world.other.org.slug + "/x"}})
+    for method in METHODS:
+        before = snapshot(SIGNATURE_COUNTERS)
+        call = getattr(client, method)
+        response = call(url) if method == "get" else call(url, data=body, content_type="application/json",
+                                                          HTTP_X_EVENT_KEY="repo:push",
+                                                          HTTP_X_REQUEST_UUID="{walker}")
+        where = f"{method.upper()} {url} [{route.label}]"
+        if changed := describe_change(before, snapshot(SIGNATURE_COUNTERS)):
+            problems.append(f"{where} changed the database without a signature: {changed}")
+        if response.status_code not in (401, 404, 405):
+            problems.append(f"{where} answered {response.status_code} to an unsigned request; expected 401/404/405")
+            continue
+        text = response.content.decode(errors="replace")
+        if leaked := [m for m in markers if m in text]:
+            problems.append(f"{where} showed the other org's data: {leaked}")
+        if response.status_code != 405 and (shape := error_shape_problem(response)):
+            problems.append(f"{where}: {shape}")
+    return problems
 
 
 def other_org_snapshot(world: World) -> dict[str, list[tuple]]:

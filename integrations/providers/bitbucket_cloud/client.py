@@ -18,6 +18,7 @@ from integrations.providers.http import (
     Credential,
     InsufficientScope,
     ProviderSession,
+    ProviderUnavailable,
     split_scopes,
 )
 from integrations.providers.paging import find_by_url, iter_cloud_values
@@ -116,6 +117,21 @@ class BitbucketCloudClient:
         if q:
             params["q"] = q
         return list(iter_cloud_values(self.session, f"/2.0/repositories/{_seg(workspace)}", params))
+
+    def repository_page(
+        self, workspace: str, *, role: str | None = "member", q: str | None = None, sort: str | None = None,
+        page: int = 1, pagelen: int = 25,
+    ) -> dict[str, Any]:
+        """One page of a workspace's repositories (`values`, `next`, `size`), for pickers that page on demand."""
+        params: dict[str, Any] = {"pagelen": max(1, min(pagelen, MAX_PAGELEN)), "page": max(1, page)}
+        for name, value in (("role", role), ("q", q), ("sort", sort)):
+            if value:
+                params[name] = value
+        body = self.session.get_json(f"/2.0/repositories/{_seg(workspace)}", params=params)
+        if not isinstance(body, dict) or not isinstance(body.get("values"), list):
+            raise ProviderUnavailable("unexpected page: no `values` list", provider=PROVIDER, method="GET",
+                                      path=f"/2.0/repositories/{workspace}")
+        return body
 
     def repository(self, workspace: str, slug: str) -> dict[str, Any]:
         return self.session.get_json(_repo_path(workspace, slug))

@@ -156,6 +156,21 @@ class BitbucketServerClient:
             params["projectkey"] = project_key
         return list(iter_server_values(self.session, f"{API}/repos", params, limit=limit))
 
+    def repository_page(
+        self, *, project_key: str | None = None, name: str | None = None, permission: str | None = "REPO_READ",
+        start: int = 0, limit: int = 25,
+    ) -> dict[str, Any]:
+        """One page of `/repos` (`values`, `isLastPage`, `nextPageStart`), for pickers that page on demand."""
+        params: dict[str, Any] = {"start": max(0, start), "limit": max(1, min(limit, 1000))}
+        for key, value in (("projectkey", project_key), ("name", name), ("permission", permission)):
+            if value:
+                params[key] = value
+        body = self.session.get_json(f"{API}/repos", params=params)
+        if not isinstance(body, dict) or not isinstance(body.get("values"), list):
+            raise ProviderUnavailable("unexpected page: no `values` list", provider=PROVIDER, method="GET",
+                                      path=f"{API}/repos")
+        return body
+
     def repository(self, project: str, slug: str) -> dict[str, Any]:
         """`project` may be a personal project key, `~{userSlug}`."""
         return self.session.get_json(_repo_path(project, slug))

@@ -15,4 +15,5 @@ def demo_app(emulator_url: str) -> DemoApp:
                 "redirect_uri": callback_url}
 
     return DemoApp(host=f"{emulator_url.rstrip('/')}/bbs/bitbucket", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                   control_path="/_emulator/server/oauth-clients", registration=registration)
+                   control_path="/_emulator/server/oauth-clients", registration=registration,
+                   optional_scopes=("REPO_ADMIN",))
