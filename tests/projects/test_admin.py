@@ -6,15 +6,15 @@ import pytest
 from django.urls import reverse
 
 from integrations.projects.models import Project, WebhookState
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def operator(client):
-    user = User.objects.create_superuser(email="ops@portal.example", password="demo-pass-1234")
-    client.force_login(user)
+def operator(client, mfa_staff):
+    # Staff must have a second factor: without one every admin page is a redirect to set it up.
+    client.force_login(mfa_staff)
     return client
 
 
