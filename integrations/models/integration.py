@@ -56,6 +56,9 @@ class ScmIntegration(models.Model):
     oauth_key = models.CharField(max_length=32, unique=True, default=new_oauth_key, editable=False)
     optional_scopes = models.JSONField(default=list, blank=True)
     server_version = models.CharField(max_length=32, blank=True, editable=False)
+    # Provider-specific settings the provider package declares and validates (e.g. a Bitbucket Cloud
+    # workspace slug, a GitHub Enterprise API prefix); one JSON column instead of a column per provider.
+    options = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
