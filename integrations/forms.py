@@ -14,10 +14,15 @@ from django.views.decorators.debug import sensitive_variables
 from integrations.hosts import check_public_address, normalize_host
 from integrations.models import ScmIntegration
 from integrations.models.integration import SecretState
-from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider, ProviderSpec
+from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 _ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.spec.optional_scopes()})
+
+
+def option_field_name(key: str) -> str:
+    """The form field of a provider option: `options.<key>`, as the API's JSON names it."""
+    return f"options.{key}"
 
 
 class ScmIntegrationForm(forms.ModelForm):
@@ -51,6 +56,13 @@ class ScmIntegrationForm(forms.ModelForm):
             self.fields["provider"].disabled = True
         provider = PROVIDERS.get(self._raw_provider())
         self.spec = provider.spec if provider else None
+        self.option_fields = provider.option_fields if provider else ()
+        saved_options = self.instance.options or {}
+        for option in self.option_fields:
+            self.fields[option_field_name(option.key)] = forms.CharField(
+                label=option.label, required=False, max_length=option.max_length, help_text=option.help_text,
+                initial=saved_options.get(option.key, ""),
+                widget=forms.TextInput(attrs={"placeholder": option.placeholder or option.default}))
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label
             self.fields["client_secret"].label = self.spec.client_secret_label
@@ -107,6 +119,7 @@ class ScmIntegrationForm(forms.ModelForm):
             return data
         self.spec = spec = provider.spec
         data["host"] = self._clean_host(provider, data.get("host") or "")
+        data["options"] = self._clean_options(provider, data)
         data["optional_scopes"] = [
             s for s in data.get("optional_scopes") or [] if s in {o.name for o in spec.optional_scopes()}
         ]
@@ -114,7 +127,7 @@ class ScmIntegrationForm(forms.ModelForm):
         if not oauth and not pat:
             self.add_error("oauth_enabled", "Turn on OAuth, personal access tokens, or both.")
         if oauth:
-            self._clean_oauth(spec, data)
+            self._clean_oauth(provider, data)
         if data["host"] and self.runner is not None and not self.errors:
             clash = ScmIntegration.objects.filter(runner=self.runner, provider=spec.id, host=data["host"])
             if clash.exclude(pk=self.instance.pk).exists():
@@ -132,7 +145,28 @@ class ScmIntegrationForm(forms.ModelForm):
             return ""
         return host
 
-    def _clean_oauth(self, spec: ProviderSpec, data: dict) -> None:
+    @property
+    def option_bound_fields(self) -> list:
+        """The provider's option fields, in declaration order, for the dialog."""
+        return [self[option_field_name(o.key)] for o in self.option_fields if option_field_name(o.key) in self.fields]
+
+    def _clean_options(self, provider: Provider, data: dict) -> dict[str, str]:
+        names = [option_field_name(o.key) for o in provider.option_fields]
+        if self.instance.pk and not any(self.add_prefix(name) in self.data for name in names):
+            # A surface that does not show the options (the admin inline) keeps the saved ones.
+            raw = dict(self.instance.options or {})
+        else:
+            raw = {o.key: data.get(option_field_name(o.key)) or "" for o in provider.option_fields}
+        try:
+            return provider.clean_options(raw)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                name = option_field_name(key)
+                self.add_error(name if name in self.fields else None, messages)
+            return {}
+
+    def _clean_oauth(self, provider: Provider, data: dict) -> None:
+        spec = provider.spec
         if not data.get("client_id"):
             self.add_error("client_id", f"Enter the {spec.client_id_label} of your OAuth app.")
         if not self.runner_has_key or data.get("client_secret"):
@@ -140,6 +174,8 @@ class ScmIntegrationForm(forms.ModelForm):
         instance = self.instance
         if not instance.pk or instance.secret_state in (SecretState.MISSING, SecretState.NEEDS_REENTRY):
             self.add_error("client_secret", f"Enter the {spec.client_secret_label}.")
-        elif data.get("client_id") != instance.client_id or data.get("host") != instance.host:
-            # The secret is sealed together with the client ID and the token URL.
-            self.add_error("client_secret", "Re-enter the secret: it is sealed together with the client ID and host.")
+        elif data.get("client_id") != instance.client_id or (
+                data.get("host") and provider.token_url(data["host"], data.get("options") or {}) != instance.token_url):
+            # The secret is sealed together with the client ID and the token URL (host, tenant, ...).
+            self.add_error("client_secret", "Re-enter the secret: it is sealed together with the client ID and "
+                                            "the token URL (the host and its settings).")

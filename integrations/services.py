@@ -3,7 +3,7 @@ the API reach these through `integrations.submit`, after the form and the host c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +27,8 @@ def integration_summary(integration: ScmIntegration) -> dict:
         "client_id": integration.client_id,
         "client_secret_set": integration.client_secret_set,
         "optional_scopes": list(integration.optional_scopes or []),
+        # Provider options are settings (organization, tenant, workspace), never secrets.
+        "options": dict(integration.options or {}),
     }
 
 
@@ -86,6 +88,7 @@ def integration_create(
     client_id: str = "",
     client_secret: str = "",
     optional_scopes: Sequence[str] = (),
+    options: Mapping[str, str] | None = None,
     server_version: str = "",
 ) -> ScmIntegration:
     """Add a provider to a runner: the row, then the secret sealed to the runner with the row's id bound in."""
@@ -94,7 +97,7 @@ def integration_create(
     integration = ScmIntegration(
         runner=runner, organization_id=runner.organization_id, provider=provider, host=host,
         oauth_enabled=oauth_enabled, pat_enabled=pat_enabled, client_id=client_id,
-        optional_scopes=list(optional_scopes), server_version=server_version,
+        optional_scopes=list(optional_scopes), server_version=server_version, options=dict(options or {}),
         # Derived here, never read from the request: the dialog showed this same URL before saving.
         oauth_key=oauth_key_for(runner_id=runner.pk, provider=provider, host=host),
     )
@@ -113,6 +116,7 @@ def integration_update(
     client_id: str = "",
     client_secret: str = "",
     optional_scopes: Sequence[str] = (),
+    options: Mapping[str, str] | None = None,
     server_version: str = "",
 ) -> ScmIntegration:
     """Change a provider's settings; an empty `client_secret` keeps the sealed one, an empty
@@ -123,6 +127,10 @@ def integration_update(
         before = integration_summary(row)
         row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
         row.optional_scopes = list(optional_scopes)
+        if options is not None:
+            # The provider's declared options are replaced; keys it does not declare are kept as they were.
+            declared = {o.key for o in row.scm_provider.option_fields}
+            row.options = {**{k: v for k, v in (row.options or {}).items() if k not in declared}, **options}
         row.server_version = server_version or row.server_version
         return _store(row, actor=actor, client_secret=client_secret, before=before)
 

@@ -42,6 +42,7 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         "client_id": data.get("client_id") or "",
         "client_secret": data.get("client_secret") or "",
         "optional_scopes": data.get("optional_scopes") or [],
+        "options": data.get("options") or {},
         "server_version": check.version,
     }
     if form.instance.pk:

@@ -301,6 +301,10 @@ DEMO_EMULATOR_URL = env.str("DEMO_EMULATOR_URL", default="").rstrip("/")
 # Source-control providers. Tests and the demo point these at the emulator.
 BITBUCKET_CLOUD_WEB_URL = env.str("BITBUCKET_CLOUD_WEB_URL", default="https://bitbucket.org").rstrip("/")
 BITBUCKET_CLOUD_API_URL = env.str("BITBUCKET_CLOUD_API_URL", default="https://api.bitbucket.org").rstrip("/")
+# Azure DevOps: organizations under dev.azure.com, profiles on vssps, OAuth at Microsoft Entra ID.
+AZURE_DEVOPS_URL = env.str("AZURE_DEVOPS_URL", default="https://dev.azure.com").rstrip("/")
+AZURE_DEVOPS_PROFILE_URL = env.str("AZURE_DEVOPS_PROFILE_URL", default="https://app.vssps.visualstudio.com").rstrip("/")
+MICROSOFT_ENTRA_URL = env.str("MICROSOFT_ENTRA_URL", default="https://login.microsoftonline.com").rstrip("/")
 # SSRF guards for admin-entered hosts (Bitbucket Server, GitLab self-managed).
 SCM_ALLOW_HTTP_HOSTS = env.bool("SCM_ALLOW_HTTP_HOSTS", default=False)
 SCM_ALLOW_PRIVATE_HOSTS = env.bool("SCM_ALLOW_PRIVATE_HOSTS", default=False)
@@ -345,7 +349,8 @@ CONTENT_SECURITY_POLICY = {
     "base-uri": ["'self'"],
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'", "https:",
-                    *(["http:"] if SCM_ALLOW_HTTP_HOSTS or BITBUCKET_CLOUD_WEB_URL.startswith("http:") else [])],
+                    *(["http:"] if SCM_ALLOW_HTTP_HOSTS or BITBUCKET_CLOUD_WEB_URL.startswith("http:")
+                       or MICROSOFT_ENTRA_URL.startswith("http:") else [])],
 }
 
 LOGGING = {

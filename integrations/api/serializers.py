@@ -34,6 +34,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "callback_url",
             "scopes",
             "optional_scopes",
+            "options",
             "server_version",
             "created_at",
             "updated_at",
@@ -100,6 +101,11 @@ class IntegrationWriteSerializer(serializers.Serializer):
     )
     optional_scopes = serializers.ListField(
         child=StrictCharField(), required=False, help_text="Optional scopes to request, by name."
+    )
+    options = serializers.DictField(
+        child=StrictCharField(allow_blank=True, max_length=255), required=False,
+        help_text="The provider's own settings, by key: azure-devops `organization` and `tenant`, "
+                  "bitbucket-cloud `workspace`. Errors name them `options.<key>`.",
     )
 
     def to_internal_value(self, data):

@@ -14,7 +14,7 @@ from integrations.api.serializers import (
     IntegrationSerializer,
     IntegrationWriteSerializer,
 )
-from integrations.forms import ScmIntegrationForm
+from integrations.forms import ScmIntegrationForm, option_field_name
 from integrations.selectors import integration_get, integration_list
 from integrations.submit import integration_submit
 from portal.errors import ValidationFailed
@@ -35,7 +35,8 @@ def _form_data(request, instance=None, *, replace: bool = False) -> dict:
             # The form keeps a saved row's provider (the field is disabled): say so rather than ignore it.
             message = "A saved integration keeps its provider; remove it and add the other provider."
             raise ValidationFailed(f"provider: {message}", fields={"provider": [message]})
-        data: dict = {}
+        # Options left out go back to their defaults too.
+        data: dict = {option_field_name(o.key): "" for o in instance.scm_provider.option_fields}
     elif instance is None:
         data = {"oauth_enabled": True, "pat_enabled": True}
     else:
@@ -46,8 +47,13 @@ def _form_data(request, instance=None, *, replace: bool = False) -> dict:
             "pat_enabled": instance.pat_enabled,
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
+            **{option_field_name(k): v for k, v in (instance.options or {}).items()},
         }
-    data.update(serializer.validated_data)
+    validated = dict(serializer.validated_data)
+    # Provider options travel as the form's `options.<key>` fields, so errors name them that way.
+    for key, value in (validated.pop("options", None) or {}).items():
+        data[option_field_name(key)] = value
+    data.update(validated)
     return data
 
 

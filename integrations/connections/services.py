@@ -137,7 +137,8 @@ def _refresh_locked(connection: Connection) -> None:
         _mark_broken(connection, Status.EXPIRED, "The token expired and the provider gave no refresh token. Reconnect.")
         raise ConnectionBroken(connection.last_error)
     try:
-        _, token = request_token(connection.integration, oauth.refresh_grant(refresh_token=used_refresh_token))
+        grant = {**oauth.refresh_grant(refresh_token=used_refresh_token), **connection.integration.grant_extras()}
+        _, token = request_token(connection.integration, grant)
     except TokenRequestFailed as exc:
         if exc.transient:
             connection.last_error = exc.message

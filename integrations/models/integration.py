@@ -114,11 +114,15 @@ class ScmIntegration(models.Model):
 
     @property
     def token_url(self) -> str:
-        return self.spec.token_url(self.host)
+        return self.scm_provider.token_url(self.host, self.options or {})
 
     @property
     def authorize_url(self) -> str:
-        return self.spec.authorize_url(self.host)
+        return self.scm_provider.authorize_url(self.host, self.options or {})
+
+    def grant_extras(self) -> dict[str, str]:
+        """What the provider's token endpoint wants beside the standard grant (Entra: the scopes)."""
+        return self.scm_provider.grant_extras(scopes=self.scopes, options=self.options or {})
 
 
 # allauth's sub-provider callback route (integrations/oauth/urls.py, name "scm_oauth_callback").

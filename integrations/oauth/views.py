@@ -90,6 +90,7 @@ def _sociallogin(request: HttpRequest, provider, state: dict):
     integration = provider.integration
     grant = oauth.authorization_code_grant(code=request.GET["code"], redirect_uri=integration.callback_url,
                                            code_verifier=state.get("pkce_code_verifier"))
+    grant.update(integration.grant_extras())
     try:
         _, token = request_token(integration, grant)
     except TokenRequestFailed as exc:

@@ -3,10 +3,12 @@ object starts from. The contract itself is `protocol.Provider`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
+from django.core.exceptions import ValidationError
 
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential, raise_for_response
 from integrations.providers.protocol import (
@@ -14,6 +16,7 @@ from integrations.providers.protocol import (
     HostReport,
     Identity,
     NotSupportedYet,
+    OptionField,
     ProviderClient,
     TokenCheck,
     TokenKind,
@@ -53,8 +56,6 @@ class ProviderSpec:
     client_auth: str = "basic"
     pkce: bool = False
     scope_separator: str = " "
-    # Where OAuth lives when not on the provider's own host (Microsoft Entra for Azure DevOps).
-    oauth_base: str = ""
 
     @property
     def requires_host(self) -> bool:
@@ -67,12 +68,6 @@ class ProviderSpec:
     @property
     def connected_message(self) -> str:
         return f"{self.label} is now connected"
-
-    def authorize_url(self, host: str) -> str:
-        return f"{self.oauth_base or host.rstrip('/')}{self.authorize_path}"
-
-    def token_url(self, host: str) -> str:
-        return f"{self.oauth_base or host.rstrip('/')}{self.token_path}"
 
     def required_scopes(self) -> list[str]:
         return [s.name for s in self.scopes if s.required]
@@ -106,6 +101,8 @@ class BaseProvider:
     oauth_connect: bool = False
     # The tokens users may paste instead of OAuth; none until the provider's package names them.
     token_kinds: tuple[TokenKind, ...] = ()
+    # Settings of an integration this provider declares (kept in `ScmIntegration.options`).
+    option_fields: tuple[OptionField, ...] = ()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"
@@ -140,3 +137,36 @@ class BaseProvider:
     def check_token(self, *, host: str, kind: str, login: str, token: str,
                     options: Mapping[str, str]) -> TokenCheck:
         raise NotSupportedYet(f"{self.spec.name}: the portal does not accept pasted tokens yet.")
+
+    def clean_options(self, raw: Mapping[str, str]) -> dict[str, str]:
+        """The declared options from `raw` (anything else is dropped), trimmed and checked; raises a
+        `ValidationError` keyed by option key. An empty optional value takes the field's default."""
+        cleaned: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        for option in self.option_fields:
+            value = raw.get(option.key)
+            value = value.strip() if isinstance(value, str) else ""
+            if not value:
+                if option.required and not option.default:
+                    errors[option.key] = f"Enter the {option.label.lower()}."
+                elif option.default:
+                    cleaned[option.key] = option.default
+                continue
+            if len(value) > option.max_length:
+                errors[option.key] = f"{option.label} is {option.max_length} characters at most."
+            elif option.pattern and not re.fullmatch(option.pattern, value):
+                errors[option.key] = option.pattern_message
+            else:
+                cleaned[option.key] = value
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    def authorize_url(self, host: str, options: Mapping[str, str]) -> str:
+        return f"{host.rstrip('/')}{self.spec.authorize_path}"
+
+    def token_url(self, host: str, options: Mapping[str, str]) -> str:
+        return f"{host.rstrip('/')}{self.spec.token_path}"
+
+    def grant_extras(self, *, scopes: Sequence[str], options: Mapping[str, str]) -> dict[str, str]:
+        return {}

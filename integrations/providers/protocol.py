@@ -11,6 +11,13 @@ Members, and who calls them:
 - `raise_for_response(response)` — the error classification hook: a response becomes a typed error.
 - `probe_host(host, timeout=, oauth_enabled=)` — read a self-hosted instance; None where there is none.
 - `demo_app(emulator_url)` — the OAuth app `make demo` registers in the emulator; None when there is none.
+- `option_fields` / `clean_options(raw)` — settings of an integration the provider declares (an Azure DevOps
+  organization, a Microsoft Entra tenant, a Bitbucket Cloud workspace), kept in `ScmIntegration.options`; the
+  dialog, the admin and the API show and validate them from these declarations.
+- `authorize_url(host, options)` / `token_url(host, options)` — the OAuth endpoints of one integration (the
+  token URL is sealed with the client secret, so the runner agent posts nowhere else).
+- `grant_extras(scopes=, options=)` — what a provider's token endpoint wants beside the standard grant
+  (Microsoft Entra asks for the scopes again).
 - `token_kinds` — the tokens users may paste instead of OAuth (the Connections page, the API).
 - `token_credential(kind, login=, token=)` — how a pasted token of that kind is sent (Bearer, Basic).
 - `check_token(host=, kind=, login=, token=, options=)` — ask the provider about a pasted token before it is
@@ -76,6 +83,23 @@ class HostReport:
 
 
 @dataclass(frozen=True)
+class OptionField:
+    """One provider-declared setting of an integration, stored under `key` in `ScmIntegration.options`."""
+
+    key: str  # the key in `options`, the API's `options.<key>` and the form field `options.<key>`
+    label: str
+    help_text: str = ""
+    required: bool = False
+    placeholder: str = ""
+    default: str = ""  # used when the admin leaves it empty
+    max_length: int = 100
+    pattern: str = ""  # a full-match regular expression for a non-empty value
+    pattern_message: str = "Enter a valid value."
+    # Part of the sealed token URL: changing it means entering the client secret again.
+    seals_with_secret: bool = False
+
+
+@dataclass(frozen=True)
 class DemoApp:
     """The OAuth app `make demo` configures on the demo runner and registers in the emulator."""
 
@@ -87,6 +111,7 @@ class DemoApp:
     optional_scopes: tuple[str, ...] = ()
     # (callback URL, scopes) -> the control route's JSON body
     registration: Callable[[str, Sequence[str]], dict[str, Any]] = field(default=lambda url, scopes: {})
+    options: Mapping[str, str] = field(default_factory=dict)  # the integration's provider options
 
 
 @dataclass(frozen=True)
@@ -168,3 +193,13 @@ class Provider(Protocol):
 
     def check_token(self, *, host: str, kind: str, login: str, token: str,
                     options: Mapping[str, str]) -> TokenCheck: ...
+
+    option_fields: tuple[OptionField, ...]
+
+    def clean_options(self, raw: Mapping[str, str]) -> dict[str, str]: ...
+
+    def authorize_url(self, host: str, options: Mapping[str, str]) -> str: ...
+
+    def token_url(self, host: str, options: Mapping[str, str]) -> str: ...
+
+    def grant_extras(self, *, scopes: Sequence[str], options: Mapping[str, str]) -> dict[str, str]: ...

@@ -82,9 +82,29 @@ def test_oauth_needs_client_id_and_secret(world, reg):
 
 
 def test_tokens_only_needs_no_oauth_app(world, reg):
-    integration = save(reg.runner, world.a.admin, provider="azure-devops", oauth_enabled=False)
+    integration = save(reg.runner, world.a.admin, provider="azure-devops", oauth_enabled=False,
+                       **{"options.organization": "fabrikam"})
     assert integration.secret_state == "not-needed"
     assert integration.host == "https://dev.azure.com"
+    assert integration.options == {"organization": "fabrikam", "tenant": "organizations"}
+
+
+def test_provider_options_are_validated_by_name(world, reg):
+    errors = errors_of(reg.runner, provider="azure-devops", pat_enabled=True, **{"options.tenant": "a b"})
+    assert "organization" in errors["options.organization"][0]
+    assert "tenant" in errors["options.tenant"][0]
+    bad = errors_of(reg.runner, provider="azure-devops", pat_enabled=True, **{"options.organization": "-x-"})
+    assert "letters, digits and hyphens" in bad["options.organization"][0]
+
+
+def test_the_tenant_is_part_of_the_sealed_token_url(world, reg):
+    integration = save(reg.runner, world.a.admin, provider="azure-devops", client_id="app-1", client_secret=SECRET,
+                       **{"options.organization": "fabrikam", "options.tenant": "contoso.onmicrosoft.com"})
+    assert integration.token_url.endswith("/contoso.onmicrosoft.com/oauth2/v2.0/token")
+    assert integration.authorize_url.endswith("/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
+    errors = errors_of(reg.runner, instance=integration, provider="azure-devops", oauth_enabled=True,
+                       client_id="app-1", **{"options.organization": "fabrikam", "options.tenant": "other"})
+    assert "Re-enter the secret" in errors["client_secret"][0]
 
 
 def test_unknown_provider_is_refused_by_name(world, reg):

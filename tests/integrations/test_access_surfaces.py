@@ -202,9 +202,13 @@ def test_runner_page_queries_do_not_grow_with_providers(world, reg, client_for, 
 
 def test_api_update_and_delete(world, reg, api_client_for):
     api = api_client_for(world.a.admin)
-    created = api_post(api, reg.runner, {"provider": "azure-devops", "pat_enabled": True, "oauth_enabled": False})
+    missing = api_post(api, reg.runner, {"provider": "azure-devops", "pat_enabled": True, "oauth_enabled": False})
+    assert missing.status_code == 400 and "options.organization" in missing.json()["error"]["fields"]
+    created = api_post(api, reg.runner, {"provider": "azure-devops", "pat_enabled": True, "oauth_enabled": False,
+                                         "options": {"organization": "fabrikam"}})
     assert created.status_code == 201
     body = created.json()
+    assert body["options"] == {"organization": "fabrikam", "tenant": "organizations"}
     assert body["scopes"] and all({"name", "reason", "required"} <= set(s) for s in body["scopes"])
     url = reverse("api_integration_detail", args=["acme", reg.runner.pk, body["id"]])
     patched = api.patch(url, {"oauth_enabled": True, "client_id": "app-id", "client_secret": SECRET}, format="json")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from integrations.providers import bitbucket_cloud, bitbucket_server
+from integrations.providers import PROVIDERS, bitbucket_cloud, bitbucket_server
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
 from integrations.providers.http import BadRequest, BearerToken, Unauthorized, raise_for_response
@@ -55,8 +55,9 @@ def test_cloud_code_exchange_and_rotating_refresh(cloud: CloudAccount):
     )
     client_auth = (consumer["key"], consumer["secret"])
     spec, host = bitbucket_cloud.SPEC, cloud.emulator.cloud_web_url
-    token_url = spec.token_url(host)
-    url = authorize_url(spec.authorize_url(host), client_id=consumer["key"], redirect_uri=CALLBACK, state="st-123")
+    token_url = PROVIDERS[spec.id].token_url(host, {})
+    url = authorize_url(PROVIDERS[spec.id].authorize_url(host, {}), client_id=consumer["key"],
+                        redirect_uri=CALLBACK, state="st-123")
     assert url.startswith(cloud.emulator.cloud_web_url + "/site/oauth2/authorize?")
     answer = grant_on_consent_page(url, user="alice")
     assert answer["state"] == "st-123"
@@ -87,7 +88,7 @@ def test_cloud_code_exchange_and_rotating_refresh(cloud: CloudAccount):
 
 def test_cloud_cancel_redirects_with_access_denied(cloud: CloudAccount):
     consumer = cloud.emulator.control("POST", "/cloud/consumers", json={"name": "Portal", "callback_url": CALLBACK})
-    endpoint = bitbucket_cloud.SPEC.authorize_url(cloud.emulator.cloud_web_url)
+    endpoint = bitbucket_cloud.PROVIDER.authorize_url(cloud.emulator.cloud_web_url, {})
     with httpx.Client(timeout=10.0) as browser:
         page = browser.get(authorize_url(endpoint, client_id=consumer["key"], redirect_uri=CALLBACK, state="st-9"))
         request_id = page.text.split('name="request_id" value="')[1].split('"')[0]
@@ -98,7 +99,7 @@ def test_cloud_cancel_redirects_with_access_denied(cloud: CloudAccount):
 
 def test_wrong_client_secret_is_unauthorized(cloud: CloudAccount):
     consumer = cloud.emulator.control("POST", "/cloud/consumers", json={"name": "Portal", "callback_url": CALLBACK})
-    token_url = bitbucket_cloud.SPEC.token_url(cloud.emulator.cloud_web_url)
+    token_url = bitbucket_cloud.PROVIDER.token_url(cloud.emulator.cloud_web_url, {})
     with pytest.raises(Unauthorized):
         post_token(token_url, refresh_grant(refresh_token="x"), auth=(consumer["key"], "wrong"))
 
@@ -110,10 +111,11 @@ def test_server_pkce_exchange_and_refresh(server: ServerAccount):
         json={"name": "Portal", "redirect_uri": CALLBACK, "scopes": ["REPO_READ", "REPO_ADMIN"]},
     )
     spec, host = bitbucket_server.SPEC, server.emulator.server_url
-    token_url = spec.token_url(host)
+    token_url = PROVIDERS[spec.id].token_url(host, {})
     verifier, challenge = make_pkce_pair()
-    url = authorize_url(spec.authorize_url(host), client_id=app["client_id"], redirect_uri=CALLBACK, state="st-s",
-                        scopes=["REPO_READ", "REPO_ADMIN"], code_challenge=challenge)
+    url = authorize_url(PROVIDERS[spec.id].authorize_url(host, {}), client_id=app["client_id"],
+                        redirect_uri=CALLBACK, state="st-s", scopes=["REPO_READ", "REPO_ADMIN"],
+                        code_challenge=challenge)
     assert url.startswith(server.emulator.server_url + "/rest/oauth2/latest/authorize?")
     answer = grant_on_consent_page(url, user="bob")
     form_auth = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
@@ -139,14 +141,14 @@ def test_server_code_without_matching_verifier_is_refused(server: ServerAccount)
     _, challenge = make_pkce_pair()
     other_verifier, _ = make_pkce_pair()
     answer = grant_on_consent_page(
-        authorize_url(spec.authorize_url(host), client_id=app["client_id"], redirect_uri=CALLBACK, state="s",
-                      scopes=["REPO_READ"], code_challenge=challenge),
+        authorize_url(PROVIDERS[spec.id].authorize_url(host, {}), client_id=app["client_id"],
+                      redirect_uri=CALLBACK, state="s", scopes=["REPO_READ"], code_challenge=challenge),
         user="bob",
     )
     params = authorization_code_grant(code=answer["code"], redirect_uri=CALLBACK, code_verifier=other_verifier)
     with pytest.raises(BadRequest) as info:
         post_token(
-            spec.token_url(host), params,
+            PROVIDERS[spec.id].token_url(host, {}), params,
             form_auth={"client_id": app["client_id"], "client_secret": app["client_secret"]},
         )
     assert "code_verifier" in str(info.value)

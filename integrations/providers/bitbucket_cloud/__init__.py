@@ -11,7 +11,7 @@ from django.conf import settings
 from integrations.providers.base import BaseProvider
 from integrations.providers.bitbucket_cloud import demo
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
-from integrations.providers.bitbucket_cloud.spec import SCOPE_IMPLICATIONS, SPEC
+from integrations.providers.bitbucket_cloud.spec import OPTION_FIELDS, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
 from integrations.providers.protocol import DemoApp
 
@@ -21,6 +21,7 @@ __all__ = ["PROVIDER", "SPEC"]
 class BitbucketCloud(BaseProvider):
     spec = SPEC
     scope_implications = SCOPE_IMPLICATIONS
+    option_fields = OPTION_FIELDS
     oauth_connect = True
 
     def default_host(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from integrations.providers.base import ProviderSpec, Scope
+from integrations.providers.protocol import OptionField
 
 SPEC = ProviderSpec(
     id="bitbucket-cloud",
@@ -44,3 +45,14 @@ SCOPE_IMPLICATIONS: dict[str, tuple[str, ...]] = {
     "issue:write": ("issue",),
     "webhook": (),
 }
+
+OPTION_FIELDS = (
+    # Issue 9: the workspace whose access tokens and repositories this integration is about (optional).
+    OptionField(
+        key="workspace", label="Workspace", placeholder="acme", max_length=62,
+        help_text="Optional: the Bitbucket workspace (bitbucket.org/<workspace>) this runner works with.",
+        pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,61}",
+        pattern_message="A workspace ID is letters, digits, hyphens, underscores and dots "
+                        "(as in bitbucket.org/<workspace>).",
+    ),
+)
