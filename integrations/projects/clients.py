@@ -7,15 +7,12 @@ from django.conf import settings
 
 from integrations.models import Connection
 from integrations.models.connection import Method
-from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
-from integrations.providers.bitbucket_server.client import BitbucketServerClient
 from integrations.providers.http import BasicCredentials, BearerToken, Credential
+from integrations.providers.protocol import ProviderClient
 
 # Methods that authenticate with HTTP Basic: the login (email or user name) goes with the secret.
 _BASIC = {Method.API_TOKEN, Method.APP_PASSWORD}
 
-# The clients projects work with (repository pages, hooks); other providers' clients have no such methods yet.
-Client = BitbucketCloudClient | BitbucketServerClient
 
 
 def credential_for(connection: Connection) -> Credential:
@@ -25,7 +22,7 @@ def credential_for(connection: Connection) -> Credential:
     return BearerToken(connection.access_token, kind=connection.method)
 
 
-def client_for_connection(connection: Connection) -> Client:
+def client_for_connection(connection: Connection) -> ProviderClient:
     """A client for the connection's provider and host, authenticated as the connection's user.
 
     Raises `NotSupportedYet` (naming the provider) for a provider whose package has no API client yet."""

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery
 from integrations.projects.relay import wait_for
+from integrations.providers.projects import EmulatorHooks
 
 
 class DemoError(Exception):
@@ -21,8 +22,11 @@ def enabled() -> bool:
     return bool(settings.DEMO_EMULATOR_URL)
 
 
-def _flavour(project: Project) -> str:
-    return "server" if project.integration.provider == "bitbucket-server" else "cloud"
+def _emulator(project: Project) -> EmulatorHooks:
+    support = project.integration.scm_provider.projects
+    if support is None:
+        raise DemoError(f"{project.integration.spec.name} has no projects in the emulator.")
+    return support.emulator
 
 
 def _control(method: str, path: str, **kwargs) -> dict | list:
@@ -37,8 +41,8 @@ def _control(method: str, path: str, **kwargs) -> dict | list:
 
 def push(project: Project) -> str:
     """A commit pushed to the default branch on the emulator, which delivers it to every hook."""
-    flavour = _flavour(project)
-    event = "repo:refs_changed" if flavour == "server" else "repo:push"
+    emulator = _emulator(project)
+    flavour, event = emulator.flavour, emulator.push_event
     result = _control("POST", f"/{flavour}/events", json={"event": event, "repository": project.repository,
                                                           "message": "Demo push from the portal\n"})
     deliveries = result.get("deliveries") or []
@@ -57,13 +61,13 @@ def push(project: Project) -> str:
 
 def delete_hook(project: Project) -> str:
     """What a repository admin might do by mistake in Bitbucket: delete the project's hook."""
-    flavour = _flavour(project)
+    emulator = _emulator(project)
+    flavour = emulator.flavour
     hooks = _control("GET", f"/{flavour}/hooks", params={"repository": project.repository})
     ours = [h for h in hooks if str(h.get("url", "")).rstrip("/") == project.receiver_url.rstrip("/")]
     if not ours:
         return "The emulator has no hook for this project (already deleted)."
-    key = "id" if flavour == "server" else "uid"
     for hook in ours:
         _control("DELETE", f"/{flavour}/hooks",
-                 params={"repository": project.repository, key: str(hook["id" if flavour == "server" else "uuid"])})
+                 params={"repository": project.repository, emulator.id_param: str(hook[emulator.id_field])})
     return "Deleted this project's hook on the emulator. The next sweep (or Check now) puts it back."

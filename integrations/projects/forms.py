@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 
 from integrations.projects.selectors import connection_list_for_projects
 from portal.models import Organization
 from runners.models import Runner
-
-# Cloud: <workspace>/<slug>; Server: <PROJECTKEY>/<slug> or ~<user>/<slug>.
-_CLOUD_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
-_SERVER_REPOSITORY = re.compile(r"^~?[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 
 
 class ProjectCreateForm(forms.Form):
@@ -38,12 +32,11 @@ class ProjectCreateForm(forms.Form):
         if runner is not None and connection.integration.runner_id != runner.pk:
             self.add_error("connection", f"This connection is to a provider on runner "
                                          f"{connection.integration.runner.name}, not {runner.name}.")
-        if repository:
-            server = connection.integration.provider == "bitbucket-server"
-            pattern = _SERVER_REPOSITORY if server else _CLOUD_REPOSITORY
-            if not pattern.fullmatch(repository.strip()):
-                example = "PROJECTKEY/slug or ~user/slug" if server else "workspace/slug"
-                self.add_error("repository", f"Enter the repository as {example}.")
+        support = connection.integration.scm_provider.projects
+        if repository and support is not None:
+            # The provider's own repository names (Cloud: workspace/slug; Server: KEY/slug or ~user/slug).
+            if not support.repository_pattern.fullmatch(repository.strip()):
+                self.add_error("repository", f"Enter the repository as {support.repository_example}.")
             else:
                 data["repository"] = repository.strip()
         return data

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from integrations.models import Connection
 from integrations.projects.models import Project, WebhookDelivery
-from integrations.providers import OAUTH_PROVIDER_IDS
+from integrations.providers import PROJECT_PROVIDER_IDS
 from portal.models import Organization
 
 # The list and the log never load delivery bodies (up to 1 MiB each).
@@ -36,8 +36,8 @@ def webhook_delivery_get(*, project: Project, delivery_id: int) -> WebhookDelive
 
 
 def connection_list_for_projects(*, org: Organization, user) -> QuerySet[Connection]:
-    """The user's own Bitbucket connections in this org: what the repository picker can browse."""
-    return (Connection.objects.filter(organization=org, user=user, integration__provider__in=OAUTH_PROVIDER_IDS)
+    """The user's own connections in this org to providers with projects: what the repository picker can browse."""
+    return (Connection.objects.filter(organization=org, user=user, integration__provider__in=PROJECT_PROVIDER_IDS)
             .select_related("integration__runner").order_by("integration__runner__name", "integration__provider"))
 
 

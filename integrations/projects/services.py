@@ -8,7 +8,6 @@ Celery task queued after the commit.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
@@ -17,9 +16,8 @@ from integrations.projects import outbox
 from integrations.projects.clients import client_for_connection
 from integrations.projects.deliveries import delivery_redeliver
 from integrations.projects.models import Project, WebhookDelivery, WebhookState, new_webhook_secret
-from integrations.projects.remote_hooks import split_repository
-from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.http import Forbidden, Gone, NotFound, ProviderError, Unauthorized
+from integrations.providers.projects import ResolvedRepository
 from portal.audit import audit_record
 from portal.errors import Conflict, Unavailable, ValidationFailed
 from portal.models import Organization
@@ -27,12 +25,6 @@ from portal.models import Organization
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ResolvedRepository:
-    full_name: str
-    name: str
-    remote_id: str
-    web_url: str
 
 
 def project_summary(project: Project) -> dict:
@@ -43,33 +35,24 @@ def project_summary(project: Project) -> dict:
 
 def repository_resolve(*, connection: Connection, repository: str) -> ResolvedRepository:
     """Ask the provider for the repository as the connection sees it: its canonical name and ids."""
-    owner, slug = split_repository(repository)
+    support = connection.integration.scm_provider.projects
+    label = connection.integration.spec.label
+    if support is None:
+        message = f"Projects are Bitbucket-only for now; {connection.integration.spec.name} is not supported yet."
+        raise ValidationFailed(f"connection: {message}", fields={"connection": [message]})
     try:
         with client_for_connection(connection) as client:
-            data = client.repository(owner, slug)
-            cloud = isinstance(client, BitbucketCloudClient)
+            return support.resolve(client, repository)
     except (NotFound, Gone, Forbidden):
         raise ValidationFailed(f"repository: {repository} does not exist, or your connection cannot see it.",
                                fields={"repository": [f"{repository} does not exist, or your connection "
                                                       "cannot see it."]}) from None
     except Unauthorized:
-        raise ValidationFailed("connection: Bitbucket rejected your connection's token. Reconnect first.",
-                               fields={"connection": ["Bitbucket rejected this connection's token. "
+        raise ValidationFailed(f"connection: {label} rejected your connection's token. Reconnect first.",
+                               fields={"connection": [f"{label} rejected this connection's token. "
                                                       "Reconnect first."]}) from None
     except ProviderError as exc:
-        raise Unavailable(f"Bitbucket could not be reached to look up {repository}: {exc.detail}") from None
-    if not isinstance(data, dict):
-        raise Unavailable(f"Bitbucket sent an unexpected answer for {repository}.")
-    if cloud:
-        html = ((data.get("links") or {}).get("html") or {}).get("href") or ""
-        return ResolvedRepository(full_name=str(data.get("full_name") or repository),
-                                  name=str(data.get("name") or slug), remote_id=str(data.get("uuid") or ""),
-                                  web_url=str(html))
-    project_key = str((data.get("project") or {}).get("key") or owner)
-    links = (data.get("links") or {}).get("self") or [{}]
-    return ResolvedRepository(full_name=f"{project_key}/{data.get('slug') or slug}",
-                              name=str(data.get("name") or slug), remote_id=str(data.get("id") or ""),
-                              web_url=str(links[0].get("href") or "") if isinstance(links, list) else "")
+        raise Unavailable(f"{label} could not be reached to look up {repository}: {exc.detail}") from None
 
 
 def _queue(task, *args) -> bool:

@@ -73,6 +73,7 @@ def project_new(request, org_slug: str):
                "rows": []}
     if picked is not None:
         context["label"] = picked.integration.spec.label
+        context["support"] = picked.integration.scm_provider.projects
         try:
             context["sources"] = repositories.repository_sources(picked)
             source = request.GET.get("source") or (context["sources"][0].key if context["sources"] else "")

@@ -31,6 +31,7 @@ from integrations.providers.http import (
     RateLimited,
     Unauthorized,
 )
+from integrations.providers.projects import ProjectSupport
 from integrations.webhooks.parsing import webhook_format
 from portal.audit import audit_record
 from portal.crypto import DecryptionFailed
@@ -58,22 +59,38 @@ class SyncOutcome:
     hook_id: str = ""
 
 
+def _support_of(connection: Connection) -> ProjectSupport:
+    support = connection.integration.scm_provider.projects
+    if support is None:
+        raise WebhookFailed(f"Projects are Bitbucket-only for now: {connection.integration.spec.name} has no "
+                            "webhook support yet.")
+    return support
+
+
+def _support(project: Project) -> ProjectSupport:
+    support = project.integration.scm_provider.projects
+    if support is None:
+        raise WebhookFailed(f"Projects are Bitbucket-only for now: {project.integration.spec.name} has no "
+                            "webhook support yet.")
+    return support
+
+
 def wanted_events(project: Project) -> list[str]:
     return list(webhook_format(project.integration.provider).subscribed_events)
 
 
 def failure_message(exc: Exception, project: Project) -> tuple[bool, str]:
     """(transient, what to tell the admin in plain words) for a failure talking to the provider."""
-    server = project.integration.provider == "bitbucket-server"
+    support = project.integration.scm_provider.projects
     label = project.integration.spec.label
     user = project.connection.username if project.connection_id and project.connection else "the connection's user"
     if isinstance(exc, InsufficientScope):
-        scope = "REPO_ADMIN" if server else "webhook"
+        scope = support.webhook_scope if support else "webhook"
         return False, (f"Missing scope: the connection was not granted the {scope} scope, which installing webhooks "
                        f"needs. Enable it for the OAuth app in Configure repository access, reconnect, then "
                        f"Reinstall.")
     if isinstance(exc, Forbidden):
-        need = "REPO_ADMIN permission" if server else "admin rights"
+        need = support.admin_right if support else "admin rights"
         return False, (f"Not an admin: {user} lacks {need} on {project.repository} in {label}, which installing "
                        f"a webhook needs. Ask a repository admin, or connect as one, then Reinstall.")
     if isinstance(exc, Unauthorized):
@@ -87,7 +104,8 @@ def failure_message(exc: Exception, project: Project) -> tuple[bool, str]:
     if isinstance(exc, BadRequest):
         return False, f"{label} refused the webhook: {exc.detail}"
     if isinstance(exc, ProviderError):
-        host = project.integration.host if server else "Bitbucket"
+        # A self-hosted instance is named by its URL, a SaaS by its name.
+        host = project.integration.host if project.integration.spec.host_editable else label
         return True, f"Host unreachable: {host} did not answer ({exc.detail})."
     if isinstance(exc, DecryptionFailed):
         return False, "The connection's token cannot be decrypted (the key ring changed). Reconnect, then Reinstall."
@@ -248,7 +266,8 @@ def _run(project_id: int, *, repair: bool, actor=None, final_attempt: bool = Tru
             if failure is None and connection is not None:
                 try:
                     with client_for_connection(connection) as client:
-                        outcome = _sync_hooks(HookApi(client, locked.repository), locked, force_update=not repair)
+                        api = HookApi(client, locked.repository, _support(locked))
+                        outcome = _sync_hooks(api, locked, force_update=not repair)
                 except Unauthorized as exc:
                     if attempt == 1 and connection.method == Method.OAUTH and connection.refresh_token:
                         retry_with_fresh_token = True  # maybe revoked early: refresh once, then retry
@@ -295,7 +314,7 @@ def webhook_remove(*, connection_id: int | None, repository: str, receiver_url: 
     connection = _fresh_token(connection)
     try:
         with client_for_connection(connection) as client:
-            api = HookApi(client, repository)
+            api = HookApi(client, repository, _support_of(connection))
             return sum(api.delete(hook.id) for hook in api.ours(receiver_url))
     except NotFound:
         return 0  # the repository itself is gone: so is its hook

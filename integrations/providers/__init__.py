@@ -22,6 +22,8 @@ PROVIDERS: dict[str, Provider] = {
 PROVIDER_CHOICES = [(p.spec.id, p.spec.name) for p in PROVIDERS.values()]
 # The providers users connect accounts to by OAuth (allauth sub-providers, the Connections page).
 OAUTH_PROVIDER_IDS = tuple(p.spec.id for p in PROVIDERS.values() if p.oauth_connect)
+# The providers projects work with (repository picker, webhooks).
+PROJECT_PROVIDER_IDS = tuple(p.spec.id for p in PROVIDERS.values() if p.projects is not None)
 
 
 def get_provider(provider_id: str) -> Provider:
@@ -33,6 +35,7 @@ def get_provider(provider_id: str) -> Provider:
 
 __all__ = [
     "OAUTH_PROVIDER_IDS",
+    "PROJECT_PROVIDER_IDS",
     "PROVIDERS",
     "PROVIDER_CHOICES",
     "NotSupportedYet",

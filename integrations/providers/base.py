@@ -11,6 +11,7 @@ import httpx
 from django.core.exceptions import ValidationError
 
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential, raise_for_response
+from integrations.providers.projects import ProjectSupport
 from integrations.providers.protocol import (
     DemoApp,
     HostReport,
@@ -103,6 +104,8 @@ class BaseProvider:
     token_kinds: tuple[TokenKind, ...] = ()
     # Settings of an integration this provider declares (kept in `ScmIntegration.options`).
     option_fields: tuple[OptionField, ...] = ()
+    # Projects (repository picker, webhooks); None: "Bitbucket-only for now" wherever projects are offered.
+    projects: ProjectSupport | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"

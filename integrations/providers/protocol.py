@@ -16,6 +16,8 @@ Members, and who calls them:
   dialog, the admin and the API show and validate them from these declarations.
 - `authorize_url(host, options)` / `token_url(host, options)` — the OAuth endpoints of one integration (the
   token URL is sealed with the client secret, so the runner agent posts nowhere else).
+- `projects` — what projects need (picker, repository lookup, webhook format and hook calls), a
+  `providers.projects.ProjectSupport`; None for a provider without projects yet.
 - `grant_extras(scopes=, options=)` — what a provider's token endpoint wants beside the standard grant
   (Microsoft Entra asks for the scopes again).
 - `token_kinds` — the tokens users may paste instead of OAuth (the Connections page, the API).
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
     from integrations.providers.base import ProviderSpec
     from integrations.providers.http import Credential
+    from integrations.providers.projects import ProjectSupport
 
 
 class NotSupportedYet(Exception):
@@ -203,3 +206,5 @@ class Provider(Protocol):
     def token_url(self, host: str, options: Mapping[str, str]) -> str: ...
 
     def grant_extras(self, *, scopes: Sequence[str], options: Mapping[str, str]) -> dict[str, str]: ...
+
+    projects: ProjectSupport | None

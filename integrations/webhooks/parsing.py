@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from integrations.providers.bitbucket_cloud import webhooks as cloud_webhooks
-from integrations.providers.bitbucket_server import webhooks as server_webhooks
+from integrations.providers import PROVIDERS
 from integrations.webhooks.events import WebhookEvent
 
 
@@ -36,9 +35,10 @@ class WebhookFormat:
         return self.module.parse(event_key, body)
 
 
+# Every provider with projects brings its payload module and delivery id header (`Provider.projects`).
 FORMATS: dict[str, WebhookFormat] = {
-    "bitbucket-cloud": WebhookFormat("bitbucket-cloud", cloud_webhooks, "X-Request-UUID"),
-    "bitbucket-server": WebhookFormat("bitbucket-server", server_webhooks, "X-Request-Id"),
+    provider_id: WebhookFormat(provider_id, provider.projects.webhooks, provider.projects.delivery_id_header)
+    for provider_id, provider in PROVIDERS.items() if provider.projects is not None
 }
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from integrations.providers import OAUTH_PROVIDER_IDS, PROVIDER_CHOICES, PROVIDERS, NotSupportedYet, Provider
+from integrations.providers import (
+    OAUTH_PROVIDER_IDS,
+    PROJECT_PROVIDER_IDS,
+    PROVIDER_CHOICES,
+    PROVIDERS,
+    NotSupportedYet,
+    Provider,
+)
+from integrations.providers.projects import ProjectSupport
+from integrations.webhooks.parsing import FORMATS
 from integrations.providers.http import BearerToken, Unauthorized
 from integrations.providers.protocol import ProviderClient
 
@@ -17,6 +26,20 @@ def test_each_provider_meets_the_protocol_and_is_registered_under_its_spec_id(pr
     assert PROVIDERS[provider.spec.id] is provider
     assert provider.spec.label and provider.spec.connected_message == f"{provider.spec.label} is now connected"
     assert all(scope.reason for scope in provider.spec.scopes)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS.values(), ids=list(PROVIDERS))
+def test_projects_support_and_options_are_declared_not_branched_on(provider):
+    if provider.projects is not None:
+        assert isinstance(provider.projects, ProjectSupport)
+        assert provider.spec.id in PROJECT_PROVIDER_IDS and provider.spec.id in FORMATS
+    else:
+        assert provider.spec.id not in FORMATS
+    # Options keep declared keys only; an empty optional one takes its default.
+    options = {o.key: o.placeholder if o.required else "" for o in provider.option_fields} | {"unknown": "x"}
+    cleaned = provider.clean_options(options)
+    assert set(cleaned) <= {o.key for o in provider.option_fields}
+    assert provider.token_url(provider.default_host() or "https://git.example.com", cleaned).startswith("http")
 
 
 def test_the_dialog_offers_every_registered_provider_once():

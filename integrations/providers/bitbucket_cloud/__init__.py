@@ -9,7 +9,7 @@ import httpx
 from django.conf import settings
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.bitbucket_cloud import demo
+from integrations.providers.bitbucket_cloud import demo, repositories
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.bitbucket_cloud.spec import OPTION_FIELDS, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
@@ -23,6 +23,7 @@ class BitbucketCloud(BaseProvider):
     scope_implications = SCOPE_IMPLICATIONS
     option_fields = OPTION_FIELDS
     oauth_connect = True
+    projects = repositories.PROJECTS
 
     def default_host(self) -> str:
         # A setting, so tests and the demo can point it at the emulator.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.bitbucket_server import demo, errors, probe
+from integrations.providers.bitbucket_server import demo, errors, probe, repositories
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
 from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
@@ -21,6 +21,7 @@ class BitbucketServer(BaseProvider):
     spec = SPEC
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
+    projects = repositories.PROJECTS
 
     def client(
         self, *, host: str, credential: Credential | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
