@@ -14,10 +14,10 @@ from integrations.providers import (
     NotSupportedYet,
     Provider,
 )
-from integrations.providers.projects import ProjectSupport
-from integrations.webhooks.parsing import FORMATS
 from integrations.providers.http import BearerToken, Unauthorized
+from integrations.providers.projects import ProjectSupport
 from integrations.providers.protocol import ProviderClient
+from integrations.webhooks.parsing import FORMATS
 
 
 @pytest.mark.parametrize("provider", PROVIDERS.values(), ids=list(PROVIDERS))
