@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from emulator import cloud, server
+from emulator import azure, cloud, github, gitlab, server
 from emulator.flavour import Flavour
 
 FLAVOURS: tuple[Flavour, ...] = (
     cloud.FLAVOUR,
     server.FLAVOUR,
+    github.FLAVOUR,
+    gitlab.FLAVOUR,
+    azure.FLAVOUR,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from django.db import transaction
 
-from integrations.forms import ScmIntegrationForm
+from integrations.forms import ScmIntegrationForm, option_field_name
 from integrations.models import ScmIntegration
 from integrations.providers import PROVIDERS
 from integrations.submit import integration_submit
@@ -60,6 +60,7 @@ def seed_access(emulator_url: str) -> list[ScmIntegration]:
                 "client_id": app.client_id,
                 "client_secret": app.client_secret,
                 "optional_scopes": wanted,
+                **{option_field_name(key): value for key, value in app.options.items()},
             }
             form = ScmIntegrationForm(data, instance=existing, runner=runner)
             existing = integration_submit(form=form, actor=alice).integration

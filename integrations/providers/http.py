@@ -294,6 +294,7 @@ class ProviderSession:
         history_size: int = 50,
         classify: Callable[[httpx.Response], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
         self.provider = provider
@@ -309,7 +310,7 @@ class ProviderSession:
             timeout=timeout,
             follow_redirects=False,
             transport=transport or provider_transport(),
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            headers={"User-Agent": user_agent, "Accept": "application/json", **(headers or {})},
         )
 
     def __repr__(self) -> str:

@@ -43,3 +43,48 @@ def server(emulator: RunningEmulator) -> Iterator[ServerAccount]:
         "token"
     ]
     yield ServerAccount(emulator, token)
+
+
+# --- GitHub, GitLab, Azure DevOps: alice, with tokens minted per test through the control API ---------------
+
+
+class ForgeAccount:
+    """One forge flavour of the emulator with user `alice`; `token(**spec)` mints a pasted token."""
+
+    def __init__(self, emulator: RunningEmulator, flavour: str) -> None:
+        self.emulator = emulator
+        self.flavour = flavour
+        self.url = emulator.url_of(flavour)
+
+    def token(self, **spec) -> str:
+        return self.emulator.control("POST", f"/{self.flavour}/tokens", json={"user": "alice", **spec})["token"]
+
+    def fault(self, path: str, kind: str = "status", **extra) -> None:
+        self.emulator.control("POST", "/faults", json={"path": path, "kind": kind, **extra})
+
+
+def _forge(emulator: RunningEmulator, flavour: str) -> ForgeAccount:
+    emulator.control("POST", f"/{flavour}/users", json={"username": "alice", "display_name": "Alice Archer",
+                                                        "email": "alice@example.com"})
+    return ForgeAccount(emulator, flavour)
+
+
+@pytest.fixture
+def github(emulator: RunningEmulator) -> ForgeAccount:
+    return _forge(emulator, "github")
+
+
+@pytest.fixture
+def gitlab(emulator: RunningEmulator) -> ForgeAccount:
+    return _forge(emulator, "gitlab")
+
+
+@pytest.fixture
+def azure(emulator: RunningEmulator, settings) -> ForgeAccount:
+    account = _forge(emulator, "azure")
+    settings.AZURE_DEVOPS_URL = account.url + "/dev"
+    settings.AZURE_DEVOPS_PROFILE_URL = account.url + "/vssps"
+    settings.MICROSOFT_ENTRA_URL = account.url + "/entra"
+    emulator.control("POST", "/azure/repositories", json={"owner": "acme/Platform", "name": "webapp",
+                                                          "members": {"alice": "admin"}})
+    return account

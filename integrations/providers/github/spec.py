@@ -1,4 +1,4 @@
-"""GitHub: what the dialog shows and the OAuth endpoints."""
+"""GitHub (github.com or Enterprise Server): what the dialog shows and the OAuth endpoints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ SPEC = ProviderSpec(
     name="GitHub",
     label="GitHub",
     default_host="https://github.com",
-    host_editable=False,
+    host_editable=True,
+    host_help="Leave empty for github.com, or enter your GitHub Enterprise Server URL (https://github.example.com).",
     oauth_docs_url="https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/creating-an-oauth-app",
     token_docs_url="https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens",
     token_label="personal access tokens",
@@ -23,4 +24,7 @@ SPEC = ProviderSpec(
     authorize_path="/login/oauth/authorize",
     token_path="/login/oauth/access_token",
     client_auth="post",
+    # GitHub OAuth apps take PKCE (S256) since 2025.
+    pkce=True,
+    scope_separator=" ",
 )

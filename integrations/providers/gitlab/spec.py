@@ -18,7 +18,7 @@ SPEC = ProviderSpec(
     client_secret_label="Secret",
     scopes=(
         Scope("read_user", "read your name and email for the git author identity"),
-        Scope("read_api", "resolve merge request and issue URLs"),
+        Scope("read_api", "resolve merge request and issue URLs (api also does)"),
         Scope("read_repository", "clone repositories"),
         Scope("write_repository", "push from environments"),
         Scope("api", "install project webhooks for projects (org admins)", required=False),
@@ -28,3 +28,9 @@ SPEC = ProviderSpec(
     client_auth="post",
     pkce=True,
 )
+
+# `api` is complete read/write access to the API; `write_repository` includes reading.
+SCOPE_IMPLICATIONS: dict[str, tuple[str, ...]] = {
+    "api": ("read_api", "read_user"),
+    "write_repository": ("read_repository",),
+}

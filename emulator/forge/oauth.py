@@ -1,0 +1,106 @@
+"""OAuth 2.0 for the forge flavours: the consent page and the token endpoint, with each flavour's way of
+sending scopes and refresh tokens (GitHub: none unless the app expires tokens; GitLab and Entra: rotating)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from emulator.forge.models import ForgeRefreshToken, ForgeState, ForgeToken
+from emulator.httpcore import Request, Response
+from emulator.oauth_common import (
+    add_query,
+    client_credentials,
+    consent_page,
+    consume_code,
+    decide_authorization,
+    error_page,
+    oauth_error,
+    pkce_challenge,
+    secrets_equal,
+    start_authorization,
+    verify_pkce,
+)
+from emulator.store import PendingAuthorization, State, new_secret
+
+
+@dataclass(frozen=True)
+class OAuthStyle:
+    flavour: str
+    title: str  # the consent page's heading
+    token_prefix: str
+    refresh: bool  # hands out (rotating) refresh tokens
+    scope_separator: str = " "
+    scope_descriptions: dict[str, str] | None = None
+
+
+def _split(raw: str | None, separator: str) -> list[str]:
+    return [s for s in (raw or "").replace(",", " ").split() if s] if separator != "," else \
+        [s.strip() for s in (raw or "").split(",") if s.strip()]
+
+
+def authorize_page(app, request: Request, style: OAuthStyle, forge: ForgeState, action: str) -> Response:
+    client = forge.apps.get(request.arg("client_id") or "")
+    if client is None:
+        return error_page(400, "Invalid client_id: no OAuth application with this ID exists.")
+    given_redirect = request.arg("redirect_uri")
+    if given_redirect and not given_redirect.startswith(client.redirect_uri):
+        return error_page(400, "redirect_uri does not match the application's callback URL.")
+    redirect_uri = given_redirect or client.redirect_uri
+    if request.arg("response_type", "code") != "code":
+        return Response.redirect(add_query(redirect_uri, {"error": "unsupported_response_type",
+                                                          "state": request.arg("state")}))
+    scopes = _split(request.arg("scope"), style.scope_separator) or list(client.scopes)
+    challenge, method, pkce_error = pkce_challenge(request)
+    if pkce_error:
+        return Response.redirect(add_query(redirect_uri, {"error": "invalid_request", "error_description": pkce_error,
+                                                          "state": request.arg("state")}))
+    pending = PendingAuthorization(flavour=style.flavour, client_id=client.client_id, redirect_uri=redirect_uri,
+                                   state=request.arg("state"), scopes=scopes, code_challenge=challenge,
+                                   code_challenge_method=method, redirect_uri_given=bool(given_redirect))
+    request_id = start_authorization(app.state, pending)
+    users = [(u.username, f"{u.display_name} ({u.username})") for u in forge.users.values() if not u.bot]
+    descriptions = style.scope_descriptions or {}
+    return consent_page(title=style.title, action=action, request_id=request_id, app_name=client.name,
+                        scopes=[(s, descriptions.get(s, "")) for s in scopes], users=users)
+
+
+def authorize_decision(app, request: Request, style: OAuthStyle, forge: ForgeState) -> Response:
+    return decide_authorization(app.state, request.form(), flavour=style.flavour, users=forge.users)
+
+
+def token_endpoint(app, request: Request, style: OAuthStyle, forge: ForgeState, ttl: int) -> Response:
+    """`authorization_code` and `refresh_token` grants; client authentication by Basic or the form."""
+    state: State = app.state
+    form = request.form()
+    client_id, client_secret = client_credentials(request, form)
+    client = forge.apps.get(client_id)
+    if client is None or not secrets_equal(client_secret, client.client_secret):
+        raise oauth_error(401, "invalid_client", "Client authentication failed")
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        found = consume_code(state, style.flavour, form.get("code", ""), client.client_id, form.get("redirect_uri"))
+        verify_pkce(found, form.get("code_verifier"))
+        username, scopes = found.username, found.scopes
+    elif grant_type == "refresh_token" and style.refresh:
+        refresh = forge.refresh_tokens.get(form.get("refresh_token", ""))
+        if refresh is None or refresh.client_id != client.client_id or refresh.revoked or refresh.used:
+            # Rotating refresh tokens: each works once.
+            raise oauth_error(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, "
+                                                   "or was issued to another client.")
+        refresh.used = True
+        username, scopes = refresh.username, refresh.scopes
+    else:
+        raise oauth_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+    # Without refresh tokens (a GitHub OAuth app) access tokens do not expire.
+    access = ForgeToken(value=new_secret(style.token_prefix), username=username, kind="oauth", scopes=list(scopes),
+                        client_id=client.client_id, expires_at=time.time() + ttl if style.refresh else None,
+                        id=forge.next_id())
+    forge.tokens[access.value] = access
+    body = {"access_token": access.value, "token_type": "bearer", "scope": style.scope_separator.join(scopes)}
+    if style.refresh:
+        refresh_token = ForgeRefreshToken(value=new_secret(style.token_prefix + "r-"), client_id=client.client_id,
+                                          username=username, scopes=list(scopes))
+        forge.refresh_tokens[refresh_token.value] = refresh_token
+        body.update(refresh_token=refresh_token.value, expires_in=ttl)
+    return Response.json(200, body, [("Cache-Control", "no-store")])
