@@ -34,9 +34,9 @@ class OAuthStyle:
     scope_descriptions: dict[str, str] | None = None
 
 
-def _split(raw: str | None, separator: str) -> list[str]:
-    return [s for s in (raw or "").replace(",", " ").split() if s] if separator != "," else \
-        [s.strip() for s in (raw or "").split(",") if s.strip()]
+def _split(raw: str | None) -> list[str]:
+    """Scopes as clients send them: space separated, or comma separated (GitHub takes both)."""
+    return [s for s in (raw or "").replace(",", " ").split() if s]
 
 
 def authorize_page(app, request: Request, style: OAuthStyle, forge: ForgeState, action: str) -> Response:
@@ -50,7 +50,7 @@ def authorize_page(app, request: Request, style: OAuthStyle, forge: ForgeState, 
     if request.arg("response_type", "code") != "code":
         return Response.redirect(add_query(redirect_uri, {"error": "unsupported_response_type",
                                                           "state": request.arg("state")}))
-    scopes = _split(request.arg("scope"), style.scope_separator) or list(client.scopes)
+    scopes = _split(request.arg("scope")) or list(client.scopes)
     challenge, method, pkce_error = pkce_challenge(request)
     if pkce_error:
         return Response.redirect(add_query(redirect_uri, {"error": "invalid_request", "error_description": pkce_error,

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import DEMO_PASSWORD
-from tests.integrations.oauth_fixtures import agent_runner, oauth_world  # noqa: F401
+from tests.integrations.oauth_fixtures import agent_runner, all_providers_world, oauth_world  # noqa: F401
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made here are still plain sync calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

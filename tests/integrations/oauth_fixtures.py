@@ -159,3 +159,48 @@ def callback_path(url: str) -> str:
     match = re.match(r"https?://[^/]+(/.*)$", url)
     assert match, url
     return match.group(1)
+
+
+# --- GitHub, GitLab and Azure DevOps beside the two Bitbucket flavours ----------------------------------------
+
+FORGES = {
+    # key: (provider id, emulator flavour, client id)
+    "github": ("github", "github", "gh-client-1"),
+    "gitlab": ("gitlab", "gitlab", "gl-client-1"),
+    "azure": ("azure-devops", "azure", "00000000-aaaa-bbbb-cccc-000000000001"),
+}
+FORGE_SECRET = "forge-client-secret-2c9e41d0"
+
+
+def point_azure_at(settings, emulator) -> None:
+    base = emulator.url_of("azure")
+    settings.AZURE_DEVOPS_URL = base + "/dev"
+    settings.AZURE_DEVOPS_PROFILE_URL = base + "/vssps"
+    settings.MICROSOFT_ENTRA_URL = base + "/entra"
+
+
+@pytest.fixture
+def all_providers_world(oauth_world, settings) -> OAuthWorld:
+    """oauth_world plus GitHub (Enterprise-shaped), GitLab (self-managed-shaped) and Azure DevOps integrations
+    on the same runner, their OAuth apps at the emulator and alice on each."""
+    emulator = oauth_world.emulator
+    point_azure_at(settings, emulator)
+    admin = oauth_world.world.a.admin
+    for key, (provider, flavour, client_id) in FORGES.items():
+        host = "" if provider == "azure-devops" else emulator.url_of(flavour)
+        data = {"provider": provider, "host": host, "oauth_enabled": "on", "pat_enabled": "on",
+                "client_id": client_id, "client_secret": FORGE_SECRET}
+        if provider == "azure-devops":
+            data["options.organization"] = "acme"
+        form = ScmIntegrationForm(data, runner=oauth_world.runner)
+        assert form.is_valid(), form.errors
+        integration = integration_submit(form=form, actor=admin).integration
+        emulator.control("POST", f"/{flavour}/oauth-apps", json={
+            "client_id": client_id, "client_secret": FORGE_SECRET, "name": "Portal on acme-oauth",
+            "redirect_uri": integration.callback_url})
+        emulator.control("POST", f"/{flavour}/users", json={"username": "alice", "display_name": "Alice Liddell",
+                                                            "email": f"alice@{flavour}.example"})
+        oauth_world.integrations[key] = integration
+    emulator.control("POST", "/azure/repositories", json={"owner": "acme/Platform", "name": "webapp",
+                                                          "members": {"alice": "admin"}})
+    return oauth_world
