@@ -13,8 +13,8 @@ from integrations.models import ScmIntegration
 from integrations.models.integration import oauth_key_for
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
-from runners.agent.sealing import client_secret_document, sealing_info
 from runners.models import Runner
+from runners.protocol.sealing import client_secret_document, sealing_info
 from runners.sealing import seal_for_runner
 
 

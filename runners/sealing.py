@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runners.agent.sealing import (
+from runners.models import Runner
+from runners.protocol.sealing import (
     BROWSER_SUITE_NAME,
     SUITE_KEY_KIND,
     SealedBlob,
@@ -20,7 +21,6 @@ from runners.agent.sealing import (
     key_fingerprint,
     seal,
 )
-from runners.models import Runner
 
 # The longest client-secret document a blob may hold: the form caps the secret at 1024 characters, the
 # client ID at 255 and the token URL at a few hundred; JSON escaping can double a character.

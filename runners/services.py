@@ -18,8 +18,15 @@ from portal.crypto import encrypt_str
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import Organization, User
 from portal.services import hash_token
-from runners.agent.sealing import KEY_KIND_HYBRID, KEY_KIND_X25519, KEY_SUITES, SUITES, SealError, seal
 from runners.models import Runner, RunnerJob
+from runners.protocol.sealing import (
+    KEY_KIND_HYBRID,
+    KEY_KIND_X25519,
+    KEY_SUITES,
+    SUITES,
+    SealError,
+    seal,
+)
 
 REGISTRATION_TOKEN_PREFIX = "rrt_"
 CREDENTIAL_PREFIX = "rnc_"

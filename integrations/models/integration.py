@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from integrations.providers import PROVIDER_CHOICES, Provider, ProviderSpec, get_provider
-from runners.agent.sealing import SealedBlob, SealError
+from runners.protocol.sealing import SealedBlob, SealError
 from runners.sealing import suite_label
 
 

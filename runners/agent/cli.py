@@ -12,7 +12,6 @@ from pathlib import Path
 from runners.agent import AGENT_VERSION
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
 from runners.agent.hybrid_key import HybridPrivateKey
-from runners.agent.sealing import HYBRID_SUITE_NAME, SUITE_NAME, generate_private_key, key_fingerprint, public_key_b64
 from runners.agent.state import (
     StateError,
     commit_new_key,
@@ -23,6 +22,13 @@ from runners.agent.state import (
     stage_new_key,
 )
 from runners.agent.worker import Worker
+from runners.protocol.sealing import (
+    HYBRID_SUITE_NAME,
+    SUITE_NAME,
+    generate_private_key,
+    key_fingerprint,
+    public_key_b64,
+)
 
 logger = logging.getLogger("runners.agent")
 DEFAULT_STATE_DIR = "~/.scm-runner"

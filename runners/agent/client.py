@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from runners.agent import AGENT_VERSION
-from runners.agent.sealing import SUITES
+from runners.protocol.sealing import SUITES
 
 API_PREFIX = "/api/runner/v1/"
 CONNECT_TIMEOUT = 10.0

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from runners.agent.sealing import SealError, write_private_file
+from runners.protocol.sealing import SealError, write_private_file
 
 _PEM_END = b"-----END PRIVATE KEY-----"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from runners.agent.hybrid_key import HybridPrivateKey, load_hybrid_key, save_hybrid_key
-from runners.agent.sealing import (
+from runners.protocol.sealing import (
     KEY_KIND_HYBRID,
     KEY_KIND_X25519,
     load_private_key,

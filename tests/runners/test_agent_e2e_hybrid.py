@@ -12,7 +12,7 @@ import pytest
 
 from runners import channel
 from runners.agent.hybrid_key import load_hybrid_key
-from runners.agent.sealing import HYBRID_SUITE_NAME, SUITE_NAME, client_secret_document, sealing_info
+from runners.protocol.sealing import HYBRID_SUITE_NAME, SUITE_NAME, client_secret_document, sealing_info
 from runners.sealing import seal_for_runner
 from tests.runners.conftest import create_runner
 from tests.runners.test_agent_e2e import TokenEndpoint, agent, register, running_agent

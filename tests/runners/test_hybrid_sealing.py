@@ -13,7 +13,7 @@ from integrations.services import integration_create
 from portal.models import AuditEvent
 from runners import services
 from runners.agent.hybrid_key import HybridPrivateKey
-from runners.agent.sealing import (
+from runners.protocol.sealing import (
     BROWSER_SUITE_NAME,
     HYBRID_SUITE_NAME,
     SUITE_NAME,
