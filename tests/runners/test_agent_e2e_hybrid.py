@@ -12,6 +12,7 @@ import pytest
 
 from runners import channel
 from runners.agent.hybrid_key import load_hybrid_key
+from runners.protocol.jobs import OAuthTokenPayload
 from runners.protocol.sealing import HYBRID_SUITE_NAME, SUITE_NAME, client_secret_document, sealing_info
 from runners.sealing import seal_for_runner
 from tests.runners.conftest import create_runner
@@ -25,6 +26,10 @@ GRANT = {"grant_type": "authorization_code", "code": "code-pq", "redirect_uri": 
 @pytest.fixture
 def runner_and_token(world):
     return create_runner(world.a.org, world.a.admin)
+
+
+def _token_request(runner, sealed: str, integration_id: int):
+    return channel.request(runner, OAuthTokenPayload(sealed=sealed, integration_id=integration_id, grant=GRANT))
 
 
 def _seal(runner, token_url: str, integration_id: int = 42) -> str:
@@ -47,8 +52,8 @@ def test_hybrid_key_from_registration_to_token_request_and_rotation(live_server,
     with TokenEndpoint() as endpoint, running_agent(state_dir) as process:
         sealed = _seal(runner, endpoint.url)
         assert json.loads(sealed)["suite"] == HYBRID_SUITE_NAME
-        answer = channel.oauth_token_request(runner, sealed_blob_text=sealed, integration_id=42, grant=GRANT)
-        assert answer["status"] == 200 and answer["body"]["access_token"] == "at-e2e"
+        answer = _token_request(runner, sealed, 42)
+        assert answer.status == 200 and answer.body["access_token"] == "at-e2e"
         (seen,) = endpoint.seen
         assert seen["authorization"] == "Basic " + base64.b64encode(f"cid-pq:{SECRET}".encode()).decode()
 
@@ -60,7 +65,7 @@ def test_hybrid_key_from_registration_to_token_request_and_rotation(live_server,
         relabelled = json.dumps({**tampered, "suite": SUITE_NAME})
         for blob, integration_id in ((sealed, 43), (flipped, 42), (relabelled, 42)):
             with pytest.raises(channel.RunnerJobFailed, match="Re-enter the secret in the portal"):
-                channel.oauth_token_request(runner, sealed_blob_text=blob, integration_id=integration_id, grant=GRANT)
+                _token_request(runner, blob, integration_id)
         assert len(endpoint.seen) == 1
 
         rotated = agent("rotate-key", "--suite", "hybrid", "--state-dir", str(state_dir))
@@ -73,10 +78,10 @@ def test_hybrid_key_from_registration_to_token_request_and_rotation(live_server,
         # The running agent picks up the rotated key files before its next job: old blobs no longer open,
         # new ones do, without a restart.
         with pytest.raises(channel.RunnerJobFailed, match="Re-enter the secret"):
-            channel.oauth_token_request(runner, sealed_blob_text=sealed, integration_id=42, grant=GRANT)
+            _token_request(runner, sealed, 42)
         fresh = _seal(runner, endpoint.url)
-        answer = channel.oauth_token_request(runner, sealed_blob_text=fresh, integration_id=42, grant=GRANT)
-        assert answer["status"] == 200 and len(endpoint.seen) == 2
+        answer = _token_request(runner, fresh, 42)
+        assert answer.status == 200 and len(endpoint.seen) == 2
         assert process.poll() is None
 
     status = agent("status", "--state-dir", str(state_dir))
@@ -96,5 +101,5 @@ def test_an_x25519_only_agent_is_sealed_to_with_the_classic_suite(live_server, r
     with TokenEndpoint() as endpoint, running_agent(state_dir):
         sealed = _seal(runner, endpoint.url)
         assert json.loads(sealed)["suite"] == SUITE_NAME
-        answer = channel.oauth_token_request(runner, sealed_blob_text=sealed, integration_id=42, grant=GRANT)
-        assert answer["status"] == 200
+        answer = _token_request(runner, sealed, 42)
+        assert answer.status == 200
