@@ -13,8 +13,8 @@ from integrations.models import ScmIntegration
 from integrations.models.integration import oauth_key_for
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
-from runners.agent.sealing import seal_client_secret
 from runners.models import Runner
+from runners.protocol.sealing import seal_client_secret
 
 
 def integration_summary(integration: ScmIntegration) -> dict:

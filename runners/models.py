@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from runners.agent.sealing import key_fingerprint
+from runners.protocol.sealing import key_fingerprint
 
 runner_name_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",

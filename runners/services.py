@@ -18,8 +18,8 @@ from portal.crypto import encrypt_str
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import Organization, User
 from portal.services import hash_token
-from runners.agent.sealing import SUITES, SealError, key_fingerprint, seal
 from runners.models import Runner, RunnerJob
+from runners.protocol.sealing import SUITES, SealError, key_fingerprint, seal
 
 REGISTRATION_TOKEN_PREFIX = "rrt_"
 CREDENTIAL_PREFIX = "rnc_"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from runners.agent import AGENT_VERSION
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
-from runners.agent.sealing import SUITE_NAME, generate_private_key, key_fingerprint, public_key_b64
 from runners.agent.state import StateError, commit_new_key, is_registered, load, save_registration, stage_new_key
 from runners.agent.worker import Worker
+from runners.protocol.sealing import SUITE_NAME, generate_private_key, key_fingerprint, public_key_b64
 
 logger = logging.getLogger("runners.agent")
 DEFAULT_STATE_DIR = "~/.scm-runner"

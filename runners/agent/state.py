@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from runners.agent.sealing import load_private_key, save_private_key, write_private_file
+from runners.protocol.sealing import load_private_key, save_private_key, write_private_file
 
 KEY_FILE = "private_key.pem"
 NEW_KEY_FILE = "private_key.new.pem"
