@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 from django.core.exceptions import ValidationError
 
+from integrations.context.base import ContextParser
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential, raise_for_response
 from integrations.providers.projects import ProjectSupport
 from integrations.providers.protocol import (
@@ -106,6 +107,8 @@ class BaseProvider:
     option_fields: tuple[OptionField, ...] = ()
     # Projects (repository picker, webhooks); None: "Bitbucket-only for now" wherever projects are offered.
     projects: ProjectSupport | None = None
+    # Parses this provider's pasted context URLs (`providers/<id>/context.py`); None: not understood yet.
+    context_parser: ContextParser | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"

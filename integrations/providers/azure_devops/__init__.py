@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import httpx
 from django.conf import settings
 
-from integrations.providers.azure_devops import demo, errors, tokens
+from integrations.providers.azure_devops import context, demo, errors, tokens
 from integrations.providers.azure_devops.client import AzureDevOpsClient
 from integrations.providers.azure_devops.spec import OPTION_FIELDS, SPEC
 from integrations.providers.base import BaseProvider
@@ -22,6 +22,7 @@ __all__ = ["PROVIDER", "SPEC"]
 
 class AzureDevOps(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
     option_fields = OPTION_FIELDS
     oauth_connect = True
     token_kinds = tokens.TOKEN_KINDS

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import httpx
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.github import demo, errors, tokens
+from integrations.providers.github import context, demo, errors, tokens
 from integrations.providers.github.client import GitHubClient, api_url_for
 from integrations.providers.github.spec import SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
@@ -21,6 +21,7 @@ __all__ = ["PROVIDER", "SPEC"]
 
 class GitHub(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
     oauth_connect = True
     # `user` covers both of the user scopes the portal asks for.
     scope_implications = {"user": ("read:user", "user:email")}

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import httpx
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.gitlab import demo, errors, tokens
+from integrations.providers.gitlab import context, demo, errors, tokens
 from integrations.providers.gitlab.client import GitLabClient
 from integrations.providers.gitlab.spec import SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
@@ -22,6 +22,7 @@ __all__ = ["PROVIDER", "SPEC"]
 
 class GitLab(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
     oauth_connect = True
     scope_implications = SCOPE_IMPLICATIONS
     token_kinds = tokens.TOKEN_KINDS
