@@ -35,6 +35,10 @@ ENV = {
     "PORTAL_BASE_URL": PORTAL,
     "BITBUCKET_CLOUD_WEB_URL": EMULATOR,
     "BITBUCKET_CLOUD_API_URL": EMULATOR,
+    # Azure DevOps' three hosts (organizations, profiles, Microsoft Entra ID) are the emulator's /azure.
+    "AZURE_DEVOPS_URL": f"{EMULATOR}/azure/dev",
+    "AZURE_DEVOPS_PROFILE_URL": f"{EMULATOR}/azure/vssps",
+    "MICROSOFT_ENTRA_URL": f"{EMULATOR}/azure/entra",
     # The demo's Bitbucket Server is the emulator on loopback over http.
     "SCM_ALLOW_HTTP_HOSTS": "true",
     "SCM_ALLOW_PRIVATE_HOSTS": "true",
@@ -133,7 +137,8 @@ def main() -> None:
     print(
         f"""
 SCM portal demo is running: {PORTAL}
-  Bitbucket emulator:  {EMULATOR}  (Cloud at /, Server at /bbs/bitbucket)
+  emulator:            {EMULATOR}  (Bitbucket Cloud at /, Server at /bbs/bitbucket, GitHub at /github,
+                       GitLab at /gitlab, Azure DevOps + Entra ID at /azure)
   runner agent:        acme-aws (state in .demo/agent, log in .demo/agent.log)
   webhook sweep:       every {SWEEP_SECONDS}s (log in .demo/sweep.log); delivery relay: .demo/relay.log
 {access.rstrip()}

@@ -12,6 +12,7 @@ from integrations.models import ScmIntegration
 from integrations.providers.bitbucket_cloud.demo import KEY as CLOUD_KEY
 from portal.demo import seed_tenancy
 from portal.models import Organization, User
+from tests.integrations.oauth_fixtures import point_azure_at
 from tests.runners.conftest import register_runner
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def demo_runner(emulator, settings):
     settings.BITBUCKET_CLOUD_WEB_URL = emulator.cloud_web_url
     settings.BITBUCKET_CLOUD_API_URL = emulator.cloud_api_url
+    point_azure_at(settings, emulator)
     seed_tenancy()
     acme, alice = Organization.objects.get(slug="acme"), User.objects.get(email="alice@acme.example")
     return register_runner(acme, alice, name=demo.RUNNER_NAME).runner
@@ -37,7 +39,7 @@ def consent_scopes(emulator) -> str:
 def test_the_demo_apps_carry_the_webhook_scopes(demo_runner, emulator):
     integrations = {i.provider: i for i in demo.seed_access(emulator.base_url)}
 
-    assert set(integrations) == {"bitbucket-cloud", "bitbucket-server"}
+    assert set(integrations) == {"bitbucket-cloud", "bitbucket-server", "github", "gitlab", "azure-devops"}
     assert "webhook" in integrations["bitbucket-cloud"].scopes
     assert "REPO_ADMIN" in integrations["bitbucket-server"].scopes
     assert all(i.secret_state == "set" for i in integrations.values())
@@ -46,6 +48,11 @@ def test_the_demo_apps_carry_the_webhook_scopes(demo_runner, emulator):
     state = emulator.control("GET", "/state")
     assert CLOUD_KEY in state["cloud"]["consumers"]
     assert integrations["bitbucket-server"].client_id in state["server"]["oauth_clients"]
+    # GitHub, GitLab and Azure DevOps: their OAuth apps are registered with the integrations' callback URLs.
+    for provider, flavour in (("github", "github"), ("gitlab", "gitlab"), ("azure-devops", "azure")):
+        assert integrations[provider].client_id in state[flavour]["apps"]
+    assert integrations["github"].host == emulator.url_of("github")
+    assert integrations["azure-devops"].options["organization"] == "acme"
 
 
 def test_an_integration_saved_without_them_is_updated_and_a_rerun_adds_nothing(demo_runner, emulator):
@@ -57,4 +64,4 @@ def test_an_integration_saved_without_them_is_updated_and_a_rerun_adds_nothing(d
 
     assert {provider: i.pk for provider, i in again.items()} == first
     assert "webhook" in ScmIntegration.objects.get(pk=first["bitbucket-cloud"]).scopes
-    assert ScmIntegration.objects.filter(runner=demo_runner).count() == 2
+    assert ScmIntegration.objects.filter(runner=demo_runner).count() == 5
