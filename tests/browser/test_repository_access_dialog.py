@@ -74,3 +74,32 @@ def test_a_member_sees_no_edit_controls(world, live_server, page):
     expect(page.locator("#add-provider")).to_have_count(0)
     expect(page.get_by_role("link", name="Edit")).to_have_count(0)
     expect(page.get_by_role("link", name="Remove")).to_have_count(0)
+
+
+SCREENS = "/work/screens/providers"
+
+
+def test_azure_devops_asks_for_its_organization_and_tenant_in_the_modal(world, live_server, page):
+    reg = register_runner(world.a.org, world.a.admin)
+    sign_in(page, world.a.admin.email)
+    page.goto(f"/orgs/acme/runners/{reg.runner.pk}/")
+    page.click("#add-provider")
+    modal = page.locator(".modal")
+    modal.get_by_label("Azure DevOps").check()
+    modal.get_by_role("button", name="Continue").click()
+    modal.get_by_label("Application (client) ID").fill("0d3f5c1e-1111-2222-3333-444455556666")
+    modal.get_by_label("Client Secret").fill("entra-secret-value")
+    modal.get_by_role("button", name="Save").click()
+    # The organization is required; the error names it where it is typed.
+    expect(modal.locator(".has-error")).to_contain_text("Enter the organization")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{SCREENS}/azure-options-{width}.png", full_page=True)
+    modal.get_by_label("Organization").fill("fabrikam")
+    modal.get_by_label("Microsoft Entra tenant").fill("contoso.onmicrosoft.com")
+    modal.get_by_label("Client Secret").fill("entra-secret-value")
+    modal.get_by_role("button", name="Save").click()
+    expect(page.locator('#access-list tr[data-provider="azure-devops"] .secret-state')).to_have_text("set")
+    integration = ScmIntegration.objects.get()
+    assert integration.options == {"organization": "fabrikam", "tenant": "contoso.onmicrosoft.com"}
+    assert "/contoso.onmicrosoft.com/oauth2/v2.0/token" in integration.token_url
