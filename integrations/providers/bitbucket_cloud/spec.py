@@ -47,12 +47,14 @@ SCOPE_IMPLICATIONS: dict[str, tuple[str, ...]] = {
 }
 
 OPTION_FIELDS = (
-    # Issue 9: the workspace whose access tokens and repositories this integration is about (optional).
+    # Issue 9's workspace limit: the shared credential and the repository picker keep to this workspace.
     OptionField(
-        key="workspace", label="Workspace", placeholder="acme", max_length=62,
-        help_text="Optional: the Bitbucket workspace (bitbucket.org/<workspace>) this runner works with.",
-        pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,61}",
-        pattern_message="A workspace ID is letters, digits, hyphens, underscores and dots "
-                        "(as in bitbucket.org/<workspace>).",
+        key="workspace", label="Workspace (optional)", placeholder="acme", max_length=62,
+        help_text="Limit the organization's shared credential and the repository picker to this Bitbucket "
+                  "workspace (its slug, as in bitbucket.org/<workspace>/). Empty: every workspace the connection "
+                  "can see.",
+        pattern=r"[a-z0-9][a-z0-9_-]{0,61}",
+        pattern_message="A workspace slug is lower-case letters, digits, dashes and underscores "
+                        "(as in bitbucket.org/<workspace>/).",
     ),
 )
