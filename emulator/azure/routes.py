@@ -15,8 +15,17 @@ from emulator.httpcore import HttpError, Request, Response, Router
 from emulator.oauth_common import basic_credentials, bearer_token
 
 RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
+
+
+def _granted(asked: list[str]) -> list[str]:
+    """Entra names the app registration's delegated permissions for `.default`, and leaves offline_access out."""
+    return [f"{RESOURCE}/user_impersonation" if s == f"{RESOURCE}/.default" else s for s in asked
+            if s != "offline_access"]
+
+
 STYLE = forge_oauth.OAuthStyle(flavour=NAME, title="Authorize access to Azure DevOps (Microsoft Entra ID)",
-                               token_prefix="eyJ0eXAiOiJKV1Qi.emu-", refresh=True, scope_descriptions={
+                               token_prefix="eyJ0eXAiOiJKV1Qi.emu-", refresh=True, granted=_granted,
+                               scope_descriptions={
                                    f"{RESOURCE}/.default": "Azure DevOps: the permissions of the app registration",
                                    "offline_access": "Maintain access to data you have given it access to"})
 # A personal access token's scopes; OAuth tokens carry `.default`, which is all of them.

@@ -4,6 +4,7 @@ sending scopes and refresh tokens (GitHub: none unless the app expires tokens; G
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulator.forge.models import ForgeRefreshToken, ForgeState, ForgeToken
@@ -32,6 +33,9 @@ class OAuthStyle:
     refresh: bool  # hands out (rotating) refresh tokens
     scope_separator: str = " "
     scope_descriptions: dict[str, str] | None = None
+    # What the token response names for the scopes asked for (Entra: `.default` comes back as the app's
+    # delegated permissions, and `offline_access` is not echoed).
+    granted: Callable[[list[str]], list[str]] | None = None
 
 
 def _split(raw: str | None) -> list[str]:
@@ -97,7 +101,8 @@ def token_endpoint(app, request: Request, style: OAuthStyle, forge: ForgeState, 
                         client_id=client.client_id, expires_at=time.time() + ttl if style.refresh else None,
                         id=forge.next_id())
     forge.tokens[access.value] = access
-    body = {"access_token": access.value, "token_type": "bearer", "scope": style.scope_separator.join(scopes)}
+    named = style.granted(list(scopes)) if style.granted else list(scopes)
+    body = {"access_token": access.value, "token_type": "bearer", "scope": style.scope_separator.join(named)}
     if style.refresh:
         refresh_token = ForgeRefreshToken(value=new_secret(style.token_prefix + "r-"), client_id=client.client_id,
                                           username=username, scopes=list(scopes))

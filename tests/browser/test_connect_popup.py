@@ -35,7 +35,7 @@ EVERY_PROVIDER = [
     ("server", "Authorize access to Bitbucket", "Bitbucket Server is now connected", "REPO_READ"),
     ("github", "Authorize access to GitHub", "GitHub is now connected", "repo"),
     ("gitlab", "Authorize access to GitLab", "GitLab is now connected", "read_repository"),
-    ("azure", "Authorize access to Azure DevOps", "Azure DevOps is now connected", "offline_access"),
+    ("azure", "Authorize access to Azure DevOps", "Azure DevOps is now connected", "user_impersonation"),
 ]
 
 

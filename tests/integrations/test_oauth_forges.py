@@ -49,6 +49,9 @@ def test_connect_writes_a_verified_connection_with_the_git_author(all_providers_
         # Entra wants the scopes again with the code.
         assert token_call["form"]["scope"].split() == integration.scopes
     assert bool(connection.refresh_token) is refreshable
+    if key == "azure":
+        # Entra names the granted delegated permission for `.default`; the provider counts it as `.default`.
+        assert connection.granted_scopes == ["499b84ac-1321-427f-aa17-267ca6975798/user_impersonation"]
     if refreshable:
         old_refresh = connection.refresh_token
         refreshed = connection_refresh(connection_id=connection.pk, force=True)

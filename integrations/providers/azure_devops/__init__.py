@@ -5,14 +5,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import httpx
 from django.conf import settings
 
 from integrations.providers.azure_devops import context, demo, errors, tokens
 from integrations.providers.azure_devops.client import AzureDevOpsClient
-from integrations.providers.azure_devops.spec import OPTION_FIELDS, SPEC
+from integrations.providers.azure_devops.spec import OPTION_FIELDS, RESOURCE, SPEC
 from integrations.providers.base import BaseProvider
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
 from integrations.providers.protocol import DemoApp, TokenCheck, TokenRejected
@@ -26,6 +26,16 @@ class AzureDevOps(BaseProvider):
     option_fields = OPTION_FIELDS
     oauth_connect = True
     token_kinds = tokens.TOKEN_KINDS
+
+    def effective_scopes(self, granted: Iterable[str]) -> set[str]:
+        """Entra answers `.default` with the delegated permissions it granted (`…/user_impersonation`) and does
+        not echo offline_access: any Azure DevOps permission satisfies `.default`, and offline_access is
+        taken as granted (a refresh token that is missing shows when the token expires)."""
+        out = set(granted)
+        if any(scope.startswith(f"{RESOURCE}/") for scope in out):
+            out.add(f"{RESOURCE}/.default")
+        out.add("offline_access")
+        return out
 
     def default_host(self) -> str:
         # A setting, so tests and the demo can point it at the emulator.
