@@ -30,6 +30,10 @@ class ConnectionSerializer(serializers.ModelSerializer):
     integration = serializers.IntegerField(source="integration_id", read_only=True)
     provider = serializers.CharField(source="integration.provider", read_only=True)
     owner = serializers.SerializerMethodField(help_text="Whose connection it is (a name only).")
+    # Plain strings in the schema: other components' `status` enums would collide with these.
+    method = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="active, expiring, expired, revoked, "
+                                   "insufficient-scopes, unreachable or pending")
 
     class Meta:
         model = Connection
