@@ -48,7 +48,6 @@ class TokenConnectionForm(forms.Form):
         if integration is not None:
             self.fields["integration"].initial = integration.pk
             self.fields["integration"].widget = forms.HiddenInput()
-            self.fields["method"].choices = [(k.id, k.label) for k in integration.scm_provider.token_kinds]
 
     @property
     def kinds(self) -> tuple[TokenKind, ...]:
