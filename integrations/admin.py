@@ -46,6 +46,7 @@ class IntegrationInline(admin.StackedInline):
         "host",
         "oauth_enabled",
         "pat_enabled",
+        "workspace",
         "callback_url_display",
         "scopes_display",
         "client_id",
