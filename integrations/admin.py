@@ -151,8 +151,8 @@ class ScmIntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
-    list_display = ["user", "integration", "method", "username", "status", "last_verified_at", "expires_at"]
-    list_filter = ["status", "method", "integration__provider", "organization"]
+    list_display = ["user", "integration", "method", "shared", "username", "status", "last_verified_at", "expires_at"]
+    list_filter = ["status", "method", "shared", "integration__provider", "organization"]
     list_select_related = ["user", "integration", "integration__runner"]
     search_fields = ["user__email", "username", "git_author_email"]
     exclude = ["access_token_encrypted", "refresh_token_encrypted"]
@@ -167,8 +167,12 @@ class ConnectionAdmin(admin.ModelAdmin):
         "git_author_name",
         "git_author_email",
         "login",
+        "shared",
+        "reported_kind",
+        "resource",
         "granted_scopes",
         "missing_scopes",
+        "warnings",
         "expires_at",
         "status",
         "last_verified_at",

@@ -72,6 +72,8 @@ def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identi
         if is_new:
             connection = Connection(integration=integration, user=user, organization_id=integration.organization_id)
         connection.method = Method.OAUTH
+        # What a pasted token left behind does not describe an OAuth connection.
+        connection.login, connection.resource, connection.reported_kind, connection.warnings = "", "", "", []
         connection.provider_account_id = identity.account_id
         connection.username = identity.username
         connection.display_name = identity.display_name
