@@ -43,7 +43,9 @@ class TokenConnectionForm(forms.Form):
     def __init__(self, *args, org, user, is_admin: bool, integration: ScmIntegration | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.org, self.user, self.is_admin = org, user, is_admin
-        self.fields["integration"].queryset = ScmIntegration.objects.filter(organization=org).select_related("runner")
+        # The operator's admin (org None) reaches every org's integrations; everyone else their org's.
+        integrations = ScmIntegration.objects.select_related("runner", "organization")
+        self.fields["integration"].queryset = integrations if org is None else integrations.filter(organization=org)
         self.fixed_integration = integration
         if integration is not None:
             self.fields["integration"].initial = integration.pk
@@ -108,6 +110,32 @@ class TokenConnectionForm(forms.Form):
         return login
 
 
+class AdminTokenConnectionForm(TokenConnectionForm):
+    """The operator's admin: the same form, for any org, on behalf of one of its members."""
+
+    field_order = ["integration", "user", "method", "login", "token", "shared"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, org=None, user=None, is_admin=True, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["user"] = forms.ModelChoiceField(
+            queryset=get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("email"),
+            label="Whose connection", help_text="A member of the integration's organization. For a shared "
+            "token: the admin it is shown as belonging to.")
+
+    def clean(self):
+        data = super().clean()
+        integration, user = data.get("integration"), data.get("user")
+        if integration is not None and user is not None:
+            membership = user.memberships.filter(organization_id=integration.organization_id).first()
+            if membership is None:
+                self.add_error("user", f"{user} is not a member of {integration.organization}.")
+            elif data.get("shared") and not membership.has_role("admin"):
+                self.add_error("shared", "A shared token belongs to an admin of the organization.")
+        return data
+
+
 @sensitive_variables("data")
 def token_submit(*, form: TokenConnectionForm, actor) -> Connection:
     """Validate, check with the provider, store. Raises ValidationFailed (naming the field), TokenRefused
@@ -115,5 +143,6 @@ def token_submit(*, form: TokenConnectionForm, actor) -> Connection:
     if not form.is_valid():
         raise ValidationFailed.from_form(form)
     data = form.cleaned_data
-    return connection_create_token(integration=data["integration"], user=actor, kind=data["method"],
-                                   login=data.get("login") or "", token=data["token"], shared=bool(data.get("shared")))
+    return connection_create_token(integration=data["integration"], user=data.get("user") or actor,
+                                   kind=data["method"], login=data.get("login") or "", token=data["token"],
+                                   shared=bool(data.get("shared")), actor=actor)

@@ -103,7 +103,7 @@ def _apply_check(connection: Connection, check: TokenCheck) -> None:
 # The transaction is a `with` block: transaction.atomic's decorator frame would hold the token as kwds.
 @sensitive_variables("token")
 def connection_save_token(*, integration: ScmIntegration, user, kind: str, login: str, token: str, shared: bool,
-                          check: TokenCheck) -> Connection:
+                          check: TokenCheck, actor=None) -> Connection:
     """Store a checked token: the user's personal connection (replacing theirs in place) or the integration's
     shared one (replacing the shared one). Encrypted at rest; audited without the token."""
     from integrations.connections.services import account_conflict, conflict_message
@@ -130,7 +130,7 @@ def connection_save_token(*, integration: ScmIntegration, user, kind: str, login
         _apply_check(connection, check)
         connection.save()
         action = "connection.created" if is_new else "connection.replaced"
-        audit_record(organization=integration.organization, actor=user, action=action, target=connection,
+        audit_record(organization=integration.organization, actor=actor or user, action=action, target=connection,
                      target_label=_label(connection), before=before, after=_summary(connection))
     logger.info("Stored a %s connection %s on integration %s", kind, connection.pk, integration.pk)
     return connection
@@ -138,11 +138,12 @@ def connection_save_token(*, integration: ScmIntegration, user, kind: str, login
 
 @sensitive_variables("token")
 def connection_create_token(*, integration: ScmIntegration, user, kind: str, login: str, token: str,
-                            shared: bool = False) -> Connection:
-    """Check with the provider, then store. Nothing is written when the check fails."""
+                            shared: bool = False, actor=None) -> Connection:
+    """Check with the provider, then store. Nothing is written when the check fails. `actor` (default `user`)
+    is who the audit trail names: an operator entering a token on a member's behalf."""
     check = token_check(integration=integration, kind=kind, login=login, token=token)
     return connection_save_token(integration=integration, user=user, kind=kind, login=login, token=token,
-                                 shared=shared, check=check)
+                                 shared=shared, check=check, actor=actor)
 
 
 def connection_verify_token(connection: Connection) -> Connection:
