@@ -131,3 +131,15 @@ def test_a_shared_server_token_is_offered_to_every_admin_for_projects(token_worl
     html = client_for(w.a.owner).get(reverse("project_new", args=["acme"])).content.decode()
 
     assert "Bitbucket Server" in html and token not in html
+
+
+def test_a_project_access_token_of_the_limited_workspace_is_accepted(token_world):
+    tw = token_world
+    limit_workspace(tw.cloud, tw.world.a.admin, "acme")
+    tw.cloud.refresh_from_db()
+    token = tw.cloud_token("project_access_token", workspace="acme", project="PLAT", scopes=["repository"])
+
+    connection = connection_create_token(integration=tw.cloud, user=tw.world.a.admin, kind="access-token",
+                                         login="acme", token=token)
+
+    assert connection.resource == "project PLAT in acme"

@@ -144,7 +144,8 @@ def check_token(client: BitbucketCloudClient, *, kind: str, login: str, options:
         raise TokenRejected(f"The token lacks {named}. Create a token with it ticked.", reason="insufficient_scope",
                             missing_scopes=missing)
     workspace = (options.get("workspace") or "").strip().lower()
-    if workspace and kind == ACCESS_TOKEN and resource.split(" ", 1)[-1].split("/")[0].lower() != workspace:
+    # "repository acme/webapp", "project PLAT in acme", "workspace acme": the workspace is in the last word.
+    if workspace and kind == ACCESS_TOKEN and resource.split()[-1].split("/")[0].lower() != workspace:
         raise TokenRejected(f"This integration is limited to the workspace {workspace}; the token belongs to "
                             f"{resource}.", reason="wrong_kind")
     return TokenCheck(identity=identity, scopes=scopes, credential_type=str(headers.get("X-Credential-Type") or ""),
