@@ -30,6 +30,7 @@ class AgentState:
     organization: str
     credential: str
     private_key: X25519PrivateKey
+    environment_command: str = ""  # `run --environment-command`; empty: the default (environment.py)
 
     def __repr__(self) -> str:
         return f"AgentState(runner={self.runner_name!r} #{self.runner_id}, portal={self.portal!r})"
