@@ -41,6 +41,7 @@ class ResolvedContext:
     issue: int | None = None
     issue_title: str = ""
     suggested_branch: str = ""  # for an issue: a new branch to work on it
+    commit_api_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from integrations.connections.services import connection_refresh
 from integrations.context.base import ContextUrl
 from integrations.context.resolution import ResolvedContext, reader_for, resolve_context
@@ -18,4 +20,5 @@ def context_resolve(*, context: ContextUrl, connection: Connection) -> ResolvedC
     integration = connection.integration
     with client_for_connection(connection) as client:
         reader = reader_for(integration.scm_provider, client)
-        return resolve_context(context, reader=reader, username=connection.username)
+        resolved = resolve_context(context, reader=reader, username=connection.username)
+        return replace(resolved, commit_api_url=reader.commit_api_url(context.owner, context.repo, resolved.commit))

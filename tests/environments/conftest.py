@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.projects.conftest import CLOUD_SCOPES, ProjectsSetup
 from tests.integrations.oauth_fixtures import make_integration
+from tests.projects.conftest import CLOUD_SCOPES, ProjectsSetup
 from tests.runners.conftest import register_runner
 
 
@@ -45,3 +45,9 @@ def env_setup(world, emulator, settings) -> ProjectsSetup:
     setup.connections["cloud"] = setup.cloud_connection(world.a.member, scopes=CLOUD_SCOPES)
     setup.connections["server"] = setup.server_connection(world.a.member, permissions=["PROJECT_ADMIN"])
     return setup
+
+
+def env_url(setup, flavour: str, tail: str = "") -> str:
+    if flavour == "cloud":
+        return f"{setup.emulator.cloud_web_url}/acme/webapp{tail}"
+    return f"{setup.emulator.server_url}/projects/ACME/repos/backend{tail}"

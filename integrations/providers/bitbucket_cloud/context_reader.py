@@ -46,3 +46,6 @@ class CloudContextReader:
 
     def issue_title(self, owner: str, repo: str, number: int) -> str:
         return str(self.client.issue(owner, repo, number).get("title") or "")
+
+    def commit_api_url(self, owner: str, repo: str, commit: str) -> str:
+        return f"{str(self.client.session.base_url).rstrip('/')}{_repo(owner, repo)}/commit/{commit}"

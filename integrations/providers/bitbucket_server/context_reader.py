@@ -51,3 +51,6 @@ class ServerContextReader:
 
     def issue_title(self, owner: str, repo: str, number: int) -> str:
         raise NotFound("Bitbucket Server has no issue tracker", provider="bitbucket-server")
+
+    def commit_api_url(self, owner: str, repo: str, commit: str) -> str:
+        return f"{str(self.client.session.base_url).rstrip('/')}{_repo(owner, repo)}/commits/{commit}"
