@@ -25,14 +25,14 @@ class ReportSerializer(serializers.Serializer):
 class ReportView(AgentView):
     @extend_schema(tags=TAG, request=ReportSerializer, responses={200: serializers.DictField()},
                    operation_id="runner_agent_environment_report")
-    def post(self, request, request_id: int):
+    def post(self, request, environment_id: int):
         data = ReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         runner_services.runner_seen(runner=self.runner)
-        env = services.environment_request_report(runner=self.runner, request_id=request_id, **data.validated_data)
+        env = services.environment_request_report(runner=self.runner, request_id=environment_id, **data.validated_data)
         return Response({"state": env.state})
 
 
 urlpatterns = [
-    path("<int:request_id>/report", ReportView.as_view(), name="runner_agent_environment_report"),
+    path("<int:environment_id>/report", ReportView.as_view(), name="runner_agent_environment_report"),
 ]

@@ -9,5 +9,5 @@ from environments import views
 urlpatterns = [
     path("", views.environment_list, name="environment_list"),
     path("new/", views.environment_new, name="environment_new"),
-    path("<int:request_id>/", views.environment_detail, name="environment_detail"),
+    path("<int:environment_id>/", views.environment_detail, name="environment_detail"),
 ]

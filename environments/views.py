@@ -31,9 +31,9 @@ def environment_list(request, org_slug: str):
 
 @login_required
 @require_GET
-def environment_detail(request, org_slug: str, request_id: int):
+def environment_detail(request, org_slug: str, environment_id: int):
     org, membership = org_for_user(request.user, org_slug)
-    env = selectors.environment_request_get(org=org, user=request.user, request_id=request_id)
+    env = selectors.environment_request_get(org=org, user=request.user, request_id=environment_id)
     return render(request, "environments/environment_detail.html", {"org": org, "membership": membership,
                                                                     "env": env})
 

@@ -67,8 +67,9 @@ def run_command(command: str, payload: EnvironmentPayload,
     secrets = [credential.password]
     try:
         # The command is the runner operator's own (a command-line option), never the portal's.
-        done = subprocess.run(shlex.split(command),  # noqa: S603 env=_variables(payload, credential), capture_output=True,
-                              text=True, timeout=COMMAND_TIMEOUT, check=False)
+        done = subprocess.run(  # noqa: S603
+            shlex.split(command), env=_variables(payload, credential), capture_output=True, text=True,
+            timeout=COMMAND_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         return "failed", f"The environment command did not finish within {COMMAND_TIMEOUT:g} seconds.", ""
     except (OSError, ValueError) as exc:
