@@ -36,12 +36,14 @@ def env_setup(world, emulator, settings) -> ProjectsSetup:
     settings.BITBUCKET_CLOUD_API_URL = emulator.cloud_api_url
     settings.PORTAL_BASE_URL = "http://portal.test"
     seeded = seed_repositories(emulator)
-    runner = register_runner(world.a.org, world.a.admin).runner
+    registration = register_runner(world.a.org, world.a.admin)
+    runner = registration.runner
     cloud = make_integration(runner, world.a.admin, "bitbucket-cloud", client_id="cloud-key", secret="cloud-secret")
     server = make_integration(runner, world.a.admin, "bitbucket-server", host=emulator.server_url,
                               client_id="server-client", secret="server-secret")
     setup = ProjectsSetup(world=world, emulator=emulator, runner=runner, cloud=cloud, server=server)
     setup.seeded = seeded
+    setup.runner_registration = registration  # its credential and private key, as the agent holds them
     setup.connections["cloud"] = setup.cloud_connection(world.a.member, scopes=CLOUD_SCOPES)
     setup.connections["server"] = setup.server_connection(world.a.member, permissions=["PROJECT_ADMIN"])
     return setup
