@@ -33,6 +33,7 @@ from runners import services as runner_services
 from runners.agent.clone_credential import seal_clone_credential
 from runners.models import Runner
 from runners.protocol import jobs as protocol
+from runners.sealing import runner_sealing_key
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,9 @@ def environment_request_create(*, runner: Runner, user, url: str) -> Environment
             created_at=now)
         purpose = f"environment:{request.pk}"
         expires_at = credential.expires_at.isoformat() if credential.expires_at else None
-        sealed = seal_clone_credential(runner.public_key, runner_id=runner.pk, purpose=purpose,
+        # The runner's hybrid (post-quantum) key when its agent registered one, as for client secrets.
+        key = runner_sealing_key(runner)
+        sealed = seal_clone_credential(key.public_key, runner_id=runner.pk, purpose=purpose, suite=key.suite,
                                        username=credential.username, password=credential.password,
                                        expires_at=expires_at)
         payload = protocol.EnvironmentPayload(

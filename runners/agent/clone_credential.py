@@ -7,11 +7,10 @@ The same HPKE suite as client secrets (`sealing.py`). `info` binds the blob to o
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-from runners.protocol.sealing import SealedBlob, SealError, open_blob, seal
+from runners.protocol.sealing import SUITE_NAME, PrivateKey, SealedBlob, SealError, open_blob, seal
 
 
 @dataclass(frozen=True)
@@ -26,13 +25,14 @@ def clone_credential_info(runner_id: int, purpose: str) -> bytes:
 
 
 def seal_clone_credential(public_key_b64: str, *, runner_id: int, purpose: str, username: str, password: str,
-                          expires_at: str | None) -> SealedBlob:
+                          expires_at: str | None, suite: str = SUITE_NAME) -> SealedBlob:
     plaintext = json.dumps({"username": username, "password": password, "expires_at": expires_at},
                            separators=(",", ":")).encode()
-    return seal(public_key_b64, plaintext, clone_credential_info(runner_id, purpose))
+    return seal(public_key_b64, plaintext, clone_credential_info(runner_id, purpose), suite=suite)
 
 
-def open_clone_credential(private_key: X25519PrivateKey, blob: SealedBlob, *, runner_id: int,
+def open_clone_credential(private_key: PrivateKey | Mapping[str, PrivateKey | None], blob: SealedBlob, *,
+                          runner_id: int,
                           purpose: str) -> OpenedCloneCredential:
     plaintext = open_blob(private_key, blob, clone_credential_info(runner_id, purpose))
     try:

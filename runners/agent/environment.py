@@ -84,7 +84,7 @@ def run_command(command: str, payload: EnvironmentPayload,
 def run(state: AgentState, payload: EnvironmentPayload) -> EnvironmentResult:
     command = state.environment_command or default_command()
     try:
-        credential = open_clone_credential(state.private_key, SealedBlob.from_text(payload.sealed_credential),
+        credential = open_clone_credential(state.keys, SealedBlob.from_text(payload.sealed_credential),
                                            runner_id=state.runner_id, purpose=payload.purpose)
     except SealError as exc:
         outcome = ("failed", f"Cannot open the clone credential: {exc}", "")
