@@ -42,8 +42,9 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         "client_id": data.get("client_id") or "",
         "client_secret": data.get("client_secret") or "",
         "optional_scopes": data.get("optional_scopes") or [],
-        "options": data.get("options") or {},
         "server_version": check.version,
+        # The Bitbucket Cloud workspace limit (its own field), then the provider's declared options.
+        "options": {**form.options(), **(data.get("options") or {})},
     }
     if form.instance.pk:
         integration = services.integration_update(integration=form.instance, actor=actor, **fields)

@@ -18,6 +18,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
     callback_url = serializers.CharField(read_only=True)
     scopes = serializers.SerializerMethodField()
     runner = serializers.IntegerField(source="runner_id", read_only=True)
+    workspace = serializers.SerializerMethodField(help_text="Bitbucket Cloud: the workspace it is limited to, or "
+                                                            "empty.")
 
     class Meta:
         model = ScmIntegration
@@ -36,6 +38,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "optional_scopes",
             "options",
             "server_version",
+            "workspace",
             "created_at",
             "updated_at",
         ]
@@ -49,6 +52,9 @@ class IntegrationSerializer(serializers.ModelSerializer):
             for s in integration.spec.scopes
             if s.required or s.name in chosen
         ]
+
+    def get_workspace(self, integration: ScmIntegration) -> str:
+        return str((integration.options or {}).get("workspace") or "")
 
     def get_scopes(self, integration: ScmIntegration) -> list[dict]:
         return ScopeSerializer(self._scope_list(integration), many=True).data
@@ -107,6 +113,9 @@ class IntegrationWriteSerializer(serializers.Serializer):
         help_text="The provider's own settings, by key: azure-devops `organization` and `tenant`, "
                   "bitbucket-cloud `workspace`. Errors name them `options.<key>`.",
     )
+    workspace = StrictCharField(required=False, allow_blank=True, max_length=62,
+                                help_text="Bitbucket Cloud only: limit the shared credential and the repository "
+                                          "picker to this workspace slug; empty for every workspace.")
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

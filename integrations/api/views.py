@@ -48,6 +48,7 @@ def _form_data(request, instance=None, *, replace: bool = False) -> dict:
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
             **{option_field_name(k): v for k, v in (instance.options or {}).items()},
+            "workspace": (instance.options or {}).get("workspace", ""),
         }
     validated = dict(serializer.validated_data)
     # Provider options travel as the form's `options.<key>` fields, so errors name them that way.

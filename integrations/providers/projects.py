@@ -1,6 +1,6 @@
-"""What a provider gives projects (issue 8): the repository picker, the repository lookup, the webhook
-wire format and the hook calls. A provider with projects sets `Provider.projects` to an object meeting
-`ProjectSupport`; projects (`integrations/projects/`) speak only to that, never to a provider's id.
+"""What a provider gives projects (issue 8): the repository lookup, the webhook wire format, the hook calls
+and the wording. A provider with projects sets `Provider.projects` to an object meeting `ProjectSupport`.
+(The repository picker's pages still live in `integrations/projects/repositories.py`, by client type.)
 
 No Django here: plain data in and out, the provider's API client passed in.
 """
@@ -8,43 +8,9 @@ No Django here: plain data in and out, the provider's API client passed in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where repositories are picked from: a Cloud workspace, a Server project (personal: ~user)."""
-
-    key: str
-    name: str
-    personal: bool = False
-    admin: bool = False  # administrator of every repository in it (a Cloud workspace admin)
-
-
-@dataclass(frozen=True)
-class RepositoryChoice:
-    full_name: str  # what a project is created from: workspace/slug, KEY/slug, ~user/slug
-    name: str
-    description: str = ""
-    private: bool = True
-    selectable: bool = True
-    reason: str = ""
-
-
-@dataclass
-class RepositoryPage:
-    source: str
-    query: str
-    page: int
-    items: list[RepositoryChoice] = field(default_factory=list)
-    has_next: bool = False
-    total: int | None = None
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
 
 
 @dataclass(frozen=True)
@@ -100,11 +66,6 @@ class ProjectSupport(Protocol):
     emulator: EmulatorHooks
 
     def webhook_scope_missing(self, have: set[str]) -> str: ...
-
-    def sources(self, client: Any, *, username: str, display_name: str) -> list[Source]: ...
-
-    def repository_page(self, client: Any, source: Source, *, query: str, page: int, page_size: int,
-                        missing_scope: str) -> RepositoryPage: ...
 
     def resolve(self, client: Any, repository: str) -> ResolvedRepository: ...
 

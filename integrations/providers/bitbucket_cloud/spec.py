@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from integrations.providers.base import ProviderSpec, Scope
-from integrations.providers.protocol import OptionField
 
 SPEC = ProviderSpec(
     id="bitbucket-cloud",
@@ -45,16 +44,3 @@ SCOPE_IMPLICATIONS: dict[str, tuple[str, ...]] = {
     "issue:write": ("issue",),
     "webhook": (),
 }
-
-OPTION_FIELDS = (
-    # Issue 9's workspace limit: the shared credential and the repository picker keep to this workspace.
-    OptionField(
-        key="workspace", label="Workspace (optional)", placeholder="acme", max_length=62,
-        help_text="Limit the organization's shared credential and the repository picker to this Bitbucket "
-                  "workspace (its slug, as in bitbucket.org/<workspace>/). Empty: every workspace the connection "
-                  "can see.",
-        pattern=r"[a-z0-9][a-z0-9_-]{0,61}",
-        pattern_message="A workspace slug is lower-case letters, digits, dashes and underscores "
-                        "(as in bitbucket.org/<workspace>/).",
-    ),
-)
