@@ -127,9 +127,8 @@ def integration_update(
         row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
         row.optional_scopes = list(optional_scopes)
         if options is not None:
-            # The provider's declared options are replaced; keys it does not declare are kept as they were.
-            declared = {o.key for o in row.scm_provider.option_fields}
-            row.options = {**{k: v for k, v in (row.options or {}).items() if k not in declared}, **options}
+            # The form started from the saved options (`ScmIntegrationForm.options()`): this is the whole set.
+            row.options = dict(options)
         row.server_version = server_version or row.server_version
         return _store(row, actor=actor, client_secret=client_secret, before=before)
 
