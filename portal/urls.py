@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("runners.api.urls")),
     path("api/runner/v1/", include("runners.agent_api.urls")),
+    path("api/runner/v1/prebuilds/", include("integrations.prebuilds.agent_api")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("integrations.projects.api.urls")),
     path("hooks/", include("integrations.webhooks.urls")),

@@ -40,7 +40,10 @@ def cmd_register(args) -> int:
 
 
 def cmd_run(args) -> int:
-    worker = Worker(load(Path(args.state_dir)), wait=args.wait)
+    state = load(Path(args.state_dir))
+    state.prebuild_command = args.prebuild_command or ""
+    state.prebuild_timeout = args.prebuild_timeout
+    worker = Worker(state, wait=args.wait)
     worker.install_signal_handlers()
     return worker.run(once=args.once)
 
@@ -90,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="serve the portal's jobs until stopped")
     run.add_argument("--once", action="store_true", help="look for one job without waiting, then exit")
     run.add_argument("--wait", type=float, default=20.0, help="long-poll seconds (the portal caps it)")
+    run.add_argument("--prebuild-command", default="",
+                     help="shell command each prebuild runs in a fresh work directory, with PREBUILD_* in its "
+                          "environment (default: python -m runners.agent.prebuild_report, which reads the "
+                          "commit from the provider and writes a short report)")
+    run.add_argument("--prebuild-timeout", type=float, default=3600.0,
+                     help="seconds before a prebuild command is stopped and the prebuild fails")
     sub.add_parser("rotate-key", help="register a new key pair (secrets sealed to the old one need re-entry)")
     sub.add_parser("status", help="show this agent's registration and what the portal thinks of it")
     for sp in sub.choices.values():

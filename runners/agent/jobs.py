@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from runners.agent import AGENT_VERSION
+from runners.agent import prebuild as prebuild_job
 from runners.agent.sealing import SealedBlob, SealError, open_client_secret
 from runners.agent.state import AgentState
 
@@ -93,7 +94,9 @@ def oauth_token(state: AgentState, payload: dict, *, transport: httpx.BaseTransp
     return {"status": response.status_code, "body": _parse_body(response, raw)}
 
 
-HANDLERS: dict[str, Handler] = {"ping": ping, "oauth.token": oauth_token}
+HANDLERS: dict[str, Handler] = {"ping": ping, "oauth.token": oauth_token, "prebuild": prebuild_job.run}
+# Long work runs on its own thread, so the agent keeps answering quick jobs (an OAuth refresh) meanwhile.
+BACKGROUND_KINDS = frozenset({"prebuild"})
 
 
 def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:
@@ -104,7 +107,7 @@ def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:
                             f"{', '.join(sorted(HANDLERS))}."
     try:
         return True, handler(state, job.get("payload") or {}), ""
-    except JobError as exc:
+    except (JobError, prebuild_job.JobError) as exc:
         return False, None, str(exc)
     except Exception as exc:  # a bug in a handler must not kill the agent or leak locals into the portal
         logger.exception("Job %s (%s) crashed", job.get("id"), job.get("kind"))
