@@ -33,6 +33,7 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/runners/<int:runner_id>/access/", include("integrations.urls")),
     path("orgs/<slug:org_slug>/runners/", include("runners.urls")),
     path("orgs/<slug:org_slug>/connections/", include("integrations.connections_urls")),
+    path("orgs/<slug:org_slug>/projects/<int:project_id>/prebuilds/", include("integrations.prebuilds.urls")),
     path("orgs/<slug:org_slug>/projects/", include("integrations.projects.urls")),
     path("orgs/<slug:org_slug>/", include(org_patterns)),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation_accept"),

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
@@ -29,6 +30,7 @@ from runners.agent.state import AgentState
 logger = logging.getLogger("runners.agent")
 
 OUTPUT_LIMIT = 64 * 1024
+AGENT_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `runners` package
 FLUSH_SECONDS = 1.0  # output reaches the portal about once a second while a command prints
 START_ATTEMPTS = 4
 
@@ -144,9 +146,12 @@ def _run_command(state: AgentState, client: PortalClient, work: dict,
     command = state.prebuild_command or default_command()
     mask = Masker([credential.password])
     workdir = tempfile.mkdtemp(prefix=f"prebuild-{prebuild_id}-")
+    env = _environment(work, credential, workdir)
+    if not state.prebuild_command:  # the built-in report runs from the work directory: find this package
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [AGENT_ROOT, env.get("PYTHONPATH", "")]))
     try:
-        # The command is the runner operator's own configuration on their own machine, never the portal's.
-        process = subprocess.Popen(command, shell=True, cwd=workdir,  # noqa: S602 env=_environment(work, credential, workdir),
+        # The command is the runner operator's own setting on their own machine, never something the portal sent.
+        process = subprocess.Popen(command, shell=True, cwd=workdir, env=env,  # noqa: S602
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     except OSError as exc:
