@@ -50,5 +50,6 @@ urlpatterns = [
     path("api/runner/v1/prebuilds/", include("integrations.prebuilds.agent_api")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("integrations.projects.api.urls")),
+    path("api/v1/", include("integrations.prebuilds.api.urls")),
     path("hooks/", include("integrations.webhooks.urls")),
 ]
