@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "integrations.oauth",
     "integrations.projects",
     "integrations.prebuilds",
+    "environments",
 ]
 
 MIDDLEWARE = [

@@ -51,5 +51,6 @@ urlpatterns = [
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("integrations.projects.api.urls")),
     path("api/v1/", include("integrations.prebuilds.api.urls")),
+    path("api/v1/", include("environments.api.urls")),
     path("hooks/", include("integrations.webhooks.urls")),
 ]

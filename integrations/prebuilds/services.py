@@ -23,8 +23,9 @@ from portal.audit import audit_record
 from portal.errors import Conflict, ValidationFailed
 from runners import services as runner_services
 from runners.models import RunnerJob
+from runners.protocol import jobs as protocol
 
-JOB_KIND = "prebuild"
+JOB_KIND = protocol.JobKind.PREBUILD
 PR_ACTIONS = ("opened", "updated")
 
 
@@ -41,7 +42,7 @@ def _new_job(prebuild: Prebuild) -> RunnerJob | None:
     if prebuild.runner is None:
         return None
     return runner_services.runner_job_create(runner=prebuild.runner, kind=JOB_KIND,
-                                             payload={"prebuild_id": prebuild.pk},
+                                             payload=protocol.encode(protocol.PrebuildPayload(prebuild.pk)),
                                              timeout=settings.PREBUILD_QUEUE_TIMEOUT_SECONDS)
 
 

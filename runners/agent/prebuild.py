@@ -24,8 +24,9 @@ from urllib.parse import quote
 
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
 from runners.agent.clone_credential import OpenedCloneCredential, open_clone_credential
-from runners.agent.sealing import SealedBlob, SealError
 from runners.agent.state import AgentState
+from runners.protocol.jobs import PrebuildPayload, PrebuildResult
+from runners.protocol.sealing import SealedBlob, SealError
 
 logger = logging.getLogger("runners.agent")
 
@@ -83,19 +84,17 @@ def _start(client: PortalClient, prebuild_id: int, state: AgentState) -> dict | 
     return None
 
 
-def run(state: AgentState, payload: dict) -> dict:
-    try:
-        prebuild_id = int(payload["prebuild_id"])
-    except (KeyError, TypeError, ValueError):
-        raise JobError("Malformed prebuild job: it needs prebuild_id.") from None
+def run(state: AgentState, payload: PrebuildPayload) -> PrebuildResult:
+    prebuild_id = payload.prebuild_id
     with PortalClient(state.portal, state.credential) as client:
         work = _start(client, prebuild_id, state)
         if work is None:
-            return {"prebuild_id": prebuild_id, "state": "not-started"}
+            return PrebuildResult(prebuild_id=prebuild_id, state="not-started")
         try:
-            credential = open_clone_credential(state.private_key, SealedBlob.from_text(work["sealed_credential"]),
+            state.reload_keys_if_rotated()
+            credential = open_clone_credential(state.keys, SealedBlob.from_text(work["sealed_credential"]),
                                                runner_id=state.runner_id, purpose=str(work["purpose"]))
-        except (SealError, KeyError) as exc:
+        except (SealError, KeyError, OSError, ValueError) as exc:
             outcome, output = Outcome("failed", None, f"Cannot open the clone credential: {exc}"), ""
         else:
             outcome, output = _run_command(state, client, work, credential)
@@ -105,7 +104,7 @@ def run(state: AgentState, payload: dict) -> dict:
         except PortalError as exc:  # the portal already gave up on it (e.g. the sweep failed it)
             logger.warning("The portal refused the end of prebuild %s: %s", prebuild_id, exc.message)
     logger.info("Prebuild %s %s", prebuild_id, outcome.state)
-    return {"prebuild_id": prebuild_id, "state": outcome.state}
+    return PrebuildResult(prebuild_id=prebuild_id, state=outcome.state)
 
 
 def _environment(work: dict, credential: OpenedCloneCredential, workdir: str) -> dict[str, str]:
