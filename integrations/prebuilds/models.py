@@ -101,6 +101,11 @@ class Prebuild(models.Model):
         return int(((self.finished_at or timezone.now()) - self.started_at).total_seconds())
 
 
+# integrations.providers.build_status.STATES, as Bitbucket words them.
+STATUS_STATES = [("in_progress", "In progress"), ("successful", "Successful"), ("failed", "Failed"),
+                 ("stopped", "Stopped")]
+
+
 class PostState(models.TextChoices):
     PENDING = "pending", "Waiting to be posted"
     POSTED = "posted", "Posted"
@@ -112,7 +117,7 @@ class CommitStatus(models.Model):
     prebuild's own state; a failure to post is recorded here and shown on the prebuild page."""
 
     prebuild = models.ForeignKey(Prebuild, on_delete=models.CASCADE, related_name="commit_statuses")
-    state = models.CharField(max_length=16)  # integrations.providers.build_status.STATES
+    state = models.CharField(max_length=16, choices=STATUS_STATES)
     description = models.CharField(max_length=255, blank=True)
     post_state = models.CharField(max_length=10, choices=PostState.choices, default=PostState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from integrations.prebuilds.agent_work import RUNNER_STOPPED
 from integrations.prebuilds.models import CommitStatus, PostState, Prebuild, PrebuildState
 from integrations.prebuilds.sweep import prebuilds_sweep
+from tests.integrations.test_no_plaintext_secrets import pg_dump
 from tests.prebuilds.conftest import hook_active, wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -40,7 +41,8 @@ def finished(prebuild_id: int) -> bool:
     ("server", "ACME/backend", "repo:refs_changed", "master"),
 ])
 def test_a_push_is_prebuilt_by_the_agent_and_bitbucket_shows_the_status(
-        projects_setup, live_server, settings, worker, start_agent, flavour, repository, event, default_branch):
+        projects_setup, live_server, settings, worker, start_agent, flavour, repository, event, default_branch,
+        caplog, client_for, api_client_for):
     settings.PORTAL_BASE_URL = live_server.url
     project = projects_setup.create(flavour, repository)
     assert project.default_branch == default_branch  # read from the provider when the project was made
@@ -68,9 +70,16 @@ def test_a_push_is_prebuilt_by_the_agent_and_bitbucket_shows_the_status(
     assert {s["url"] for s in posted} == {live_server.url + prebuild.get_absolute_url()}
     assert len({s["key"] for s in posted}) == 1
 
-    # The credential the agent used never reached its log.
+    # The clone credential (the connection's token) is nowhere in plain text: not in the agent's log, the
+    # portal's log, the prebuild's page or API answer, nor any table.
     token = projects_setup.connections[flavour].access_token
-    assert token not in agent.text() and token not in prebuild.output
+    page = client_for(projects_setup.admin).get(prebuild.get_absolute_url()).content.decode()
+    api = api_client_for(projects_setup.admin).get(
+        f"/api/v1/orgs/acme/projects/{project.pk}/prebuilds/{prebuild.pk}/").content.decode()
+    assert "Prebuild done." in page and "Prebuild done." in api
+    places = {"agent log": agent.text(), "portal log": caplog.text, "page": page, "api": api,
+              "pg_dump": pg_dump()}
+    assert [name for name, text in places.items() if token in text] == []
 
 
 def Project_error(project) -> str:
