@@ -26,9 +26,9 @@ from integrations.prebuilds.models import OUTPUT_LIMIT, Prebuild, PrebuildState
 from integrations.prebuilds.statuses import commit_api_url, status_record
 from integrations.providers import build_status as bs
 from portal.errors import Conflict, Unavailable
+from runners.agent.clone_credential import seal_clone_credential
 from runners.models import Runner
-from runners.protocol.clone_credential import clone_credential_document, clone_credential_info
-from runners.sealing import seal_for_runner
+from runners.sealing import runner_sealing_key
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +90,10 @@ def prebuild_start(*, runner: Runner, prebuild_id: int) -> StartedPrebuild:
             if locked.state == PrebuildState.QUEUED:
                 _finish(locked, PrebuildState.FAILED, f"No credential to read the repository: {exc}")
         raise Conflict(f"No credential to read the repository: {exc}", code="prebuild_no_credential") from None
-    sealed = seal_for_runner(runner=runner, info=clone_credential_info(runner.pk, purpose(prebuild)),
-                             plaintext=clone_credential_document(
-                                 username=credential.username, password=credential.password,
-                                 expires_at=credential.expires_at.isoformat() if credential.expires_at else None))
+    key = runner_sealing_key(runner)  # the hybrid key when the agent registered one
+    sealed = seal_clone_credential(key.public_key, runner_id=runner.pk, purpose=purpose(prebuild), suite=key.suite,
+                                   username=credential.username, password=credential.password,
+                                   expires_at=credential.expires_at.isoformat() if credential.expires_at else None)
     with transaction.atomic():
         now = timezone.now()
         taken = Prebuild.objects.filter(pk=prebuild.pk, state=PrebuildState.QUEUED).update(

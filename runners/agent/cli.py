@@ -62,6 +62,7 @@ def cmd_run(args) -> int:
     state = load(Path(args.state_dir))
     state.prebuild_command = args.prebuild_command or ""
     state.prebuild_timeout = args.prebuild_timeout
+    state.environment_command = args.environment_command
     worker = Worker(state, wait=args.wait)
     worker.install_signal_handlers()
     return worker.run(once=args.once)
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "commit from the provider and writes a short report)")
     run.add_argument("--prebuild-timeout", type=float, default=3600.0,
                      help="seconds before a prebuild command is stopped and the prebuild fails")
+    run.add_argument("--environment-command", default="",
+                     help="starts an environment from ENVIRONMENT_* variables (default: read the commit through "
+                          "the provider's API with the clone credential)")
     rotate = sub.add_parser("rotate-key", help="register new keys (secrets sealed to the old ones need re-entry)")
     rotate.add_argument(*SUITE_ARG, **SUITE_OPTIONS)
     sub.add_parser("status", help="show this agent's registration and what the portal thinks of it")

@@ -1,4 +1,8 @@
-"""Opening a clone credential the portal sealed to this agent's keys (`runners.protocol.clone_credential`)."""
+"""Clone credentials sealed to the runner's key: the portal seals (it imports this module), only the agent opens.
+
+The same HPKE suite as client secrets (`sealing.py`). `info` binds the blob to one runner and one purpose
+(e.g. `prebuild:12`), so a blob copied onto other work, or to another runner, does not open.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from runners.protocol.clone_credential import clone_credential_info
-from runners.protocol.sealing import SealedBlob, SealError, open_blob
+from runners.protocol.sealing import SUITE_NAME, PrivateKey, SealedBlob, SealError, open_blob, seal
 
 
 @dataclass(frozen=True)
@@ -17,8 +20,21 @@ class OpenedCloneCredential:
     expires_at: str | None = None  # ISO 8601; the agent forgets the credential when the work ends anyway
 
 
-def open_clone_credential(keys: Mapping, blob: SealedBlob, *, runner_id: int, purpose: str) -> OpenedCloneCredential:
-    plaintext = open_blob(keys, blob, clone_credential_info(runner_id, purpose))
+def clone_credential_info(runner_id: int, purpose: str) -> bytes:
+    return f"scm-portal/v1 runner={int(runner_id)} clone={purpose}".encode()
+
+
+def seal_clone_credential(public_key_b64: str, *, runner_id: int, purpose: str, username: str, password: str,
+                          expires_at: str | None, suite: str = SUITE_NAME) -> SealedBlob:
+    plaintext = json.dumps({"username": username, "password": password, "expires_at": expires_at},
+                           separators=(",", ":")).encode()
+    return seal(public_key_b64, plaintext, clone_credential_info(runner_id, purpose), suite=suite)
+
+
+def open_clone_credential(private_key: PrivateKey | Mapping[str, PrivateKey | None], blob: SealedBlob, *,
+                          runner_id: int,
+                          purpose: str) -> OpenedCloneCredential:
+    plaintext = open_blob(private_key, blob, clone_credential_info(runner_id, purpose))
     try:
         data = json.loads(plaintext)
         return OpenedCloneCredential(username=str(data["username"]), password=str(data["password"]),

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from runners.agent import AGENT_VERSION
+from runners.agent import AGENT_VERSION, environment
 from runners.agent import prebuild as prebuild_job
 from runners.agent.state import AgentState
 from runners.protocol import jobs as protocol
@@ -99,7 +99,7 @@ def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
 
 
 HANDLERS: dict[JobKind, Handler] = {JobKind.PING: ping, JobKind.OAUTH_TOKEN: oauth_token,
-                                    JobKind.PREBUILD: prebuild_job.run}
+                                    JobKind.ENVIRONMENT: environment.run, JobKind.PREBUILD: prebuild_job.run}
 # Long work runs on its own thread, so the agent keeps answering quick jobs (an OAuth refresh) meanwhile.
 BACKGROUND_KINDS = frozenset({JobKind.PREBUILD})
 

@@ -47,6 +47,7 @@ class AgentState:
     prebuild_command: str = ""  # empty: the built-in report (runners.agent.prebuild_report)
     prebuild_timeout: float = 3600.0
     stopping: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    environment_command: str = ""  # `run --environment-command`; empty: the default (environment.py)
 
     def __repr__(self) -> str:
         return f"AgentState(runner={self.runner_name!r} #{self.runner_id}, portal={self.portal!r})"

@@ -7,10 +7,9 @@ import pytest
 
 from integrations.connections.clone_credentials import api_auth_for, clone_credential_for
 from integrations.models.connection import Method
-from runners.agent.clone_credential import open_clone_credential
-from runners.protocol.clone_credential import clone_credential_document, clone_credential_info
+from runners.agent.clone_credential import open_clone_credential, seal_clone_credential
 from runners.protocol.sealing import KEY_KIND_X25519, SealError
-from runners.sealing import seal_for_runner
+from runners.sealing import runner_sealing_key
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +34,13 @@ def test_a_basic_token_connection_gives_its_login_and_a_short_expiry(projects_se
 def test_the_sealed_credential_opens_only_for_its_runner_and_purpose(projects_setup):
     registered = projects_setup.registered
     runner = registered.runner
-    sealed = seal_for_runner(runner=runner, info=clone_credential_info(runner.pk, "prebuild:5:1"),
-                             plaintext=clone_credential_document(username="x-token-auth", password="s3cr3t",
-                                                                 expires_at=None))
+    key = runner_sealing_key(runner)
+    blob = seal_clone_credential(key.public_key, runner_id=runner.pk, purpose="prebuild:5:1", suite=key.suite,
+                                 username="x-token-auth", password="s3cr3t", expires_at=None)
     keys = {KEY_KIND_X25519: registered.private_key}
-    opened = open_clone_credential(keys, sealed.blob, runner_id=runner.pk, purpose="prebuild:5:1")
+    opened = open_clone_credential(keys, blob, runner_id=runner.pk, purpose="prebuild:5:1")
     assert (opened.username, opened.password) == ("x-token-auth", "s3cr3t") and "s3cr3t" not in repr(opened)
     for runner_id, purpose in ((runner.pk, "prebuild:5:2"), (runner.pk, "prebuild:6:1"), (runner.pk + 1,
                                                                                           "prebuild:5:1")):
         with pytest.raises(SealError):
-            open_clone_credential(keys, sealed.blob, runner_id=runner_id, purpose=purpose)
+            open_clone_credential(keys, blob, runner_id=runner_id, purpose=purpose)
