@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.views import members, orgs, tokens
@@ -28,6 +30,8 @@ org_patterns = [
 
 urlpatterns = [
     path("", orgs.home, name="home"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, API docs, raw JSON).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("orgs/new/", orgs.org_create, name="org_create"),
     path("orgs/switch/", orgs.org_switch, name="org_switch"),
     path("orgs/<slug:org_slug>/runners/<int:runner_id>/access/", include("integrations.urls")),
