@@ -19,12 +19,16 @@ def current_org(request) -> dict:
     orgs = list(organizations_for_user(user).annotate(my_role=F("memberships__role")))
     session = getattr(request, "session", None)
     if not slug and session is not None:
-        # Pages outside an org (API tokens, two-factor) keep the navigation of the org the user was last in.
+        # Pages outside an org (API tokens, two-factor) keep the navigation of the org the user last opened
+        # (remember_org, called by the dashboard: a write there, not on every page).
         slug = session.get(LAST_ORG_SESSION_KEY) or ""
     role = next((o.my_role for o in orgs if o.slug == slug), "")
     if not role:
         slug = ""
-    elif session is not None and session.get(LAST_ORG_SESSION_KEY) != slug:
-        session[LAST_ORG_SESSION_KEY] = slug
     return {"switcher_orgs": orgs, "current_org_slug": slug, "current_org_role": role,
             "current_org_admin": role in (Role.OWNER, Role.ADMIN)}
+
+
+def remember_org(request, slug: str) -> None:
+    if getattr(request, "session", None) is not None and request.session.get(LAST_ORG_SESSION_KEY) != slug:
+        request.session[LAST_ORG_SESSION_KEY] = slug
