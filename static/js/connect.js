@@ -23,7 +23,7 @@
     if (data.ok) window.close();
   }
 
-  // --- the opener: the Connections page -------------------------------------------------------
+  // --- the opener: the Connections page, or New environment asking to connect -------------------------------------------------------
   function openerPage(root) {
     var origin = root.getAttribute("data-portal-origin");
     var loadedAt = Date.now();
@@ -44,8 +44,9 @@
     // The card comes from the server, rendered by the same template as the page: never patched here.
     function refreshCard(id) {
       var section = document.getElementById("integration-" + id);
-      if (!section || !window.htmx) return;
-      window.htmx.ajax("GET", section.getAttribute("data-card-url"), { target: section, swap: "outerHTML" });
+      var url = section && section.getAttribute("data-card-url");
+      if (!url || !window.htmx) return; // a page that shows no connection card (New environment)
+      window.htmx.ajax("GET", url, { target: section, swap: "outerHTML" });
     }
 
     function finish(id, ok, message) {
@@ -56,6 +57,8 @@
       show(ok, message);
       if (attempt.popup && !attempt.popup.closed && ok) { try { attempt.popup.close(); } catch (e) { /* gone */ } }
       refreshCard(id);
+      // Pages that were waiting for this connection (New environment) carry on from here.
+      if (ok) document.dispatchEvent(new CustomEvent("scm:connected", { detail: { integration: id } }));
     }
 
     function poll(id, url, since, then) {

@@ -11,6 +11,7 @@ from django.conf import settings
 from integrations.providers.base import BaseProvider
 from integrations.providers.bitbucket_cloud import context, demo
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
+from integrations.providers.bitbucket_cloud.context_reader import CloudContextReader
 from integrations.providers.bitbucket_cloud.spec import SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
 from integrations.providers.protocol import DemoApp
@@ -21,6 +22,8 @@ __all__ = ["PROVIDER", "SPEC"]
 class BitbucketCloud(BaseProvider):
     spec = SPEC
     context_parser = context.PARSER
+    # Resolution (default branch, branch or tag, pull request source) over this provider's client.
+    context_reader = CloudContextReader
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
 

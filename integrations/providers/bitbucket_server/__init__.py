@@ -10,6 +10,7 @@ import httpx
 from integrations.providers.base import BaseProvider
 from integrations.providers.bitbucket_server import context, demo, errors, probe
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
+from integrations.providers.bitbucket_server.context_reader import ServerContextReader
 from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
 from integrations.providers.protocol import DemoApp, HostReport
@@ -20,6 +21,8 @@ __all__ = ["MIN_OAUTH_VERSION", "MIN_TOKEN_VERSION", "PROVIDER", "SPEC"]
 class BitbucketServer(BaseProvider):
     spec = SPEC
     context_parser = context.PARSER
+    # Resolution (default branch, branch or tag, pull request source) over this provider's client.
+    context_reader = ServerContextReader
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
 
