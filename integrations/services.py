@@ -75,7 +75,7 @@ def _store(integration: ScmIntegration, *, actor, client_secret: str, before: di
         before=before,
         after={**integration_summary(integration),
                "secret_replaced": bool(client_secret or client_secret_sealed) and not is_new,
-               **({"secret_sealed_by": "caller", "suite": client_secret_sealed.blob.suite}
+               **({"sealed_by": "caller", "suite": client_secret_sealed.blob.suite}
                   if client_secret_sealed else {})},
     )
     return integration
