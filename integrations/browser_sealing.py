@@ -11,13 +11,19 @@ from integrations.models.integration import oauth_key_for
 from integrations.providers import PROVIDERS
 from runners.models import Runner
 from runners.protocol.sealing import SealError, sealing_info_for_key
-from runners.sealing import runner_browser_key
+from runners.sealing import runner_browser_key, runner_sealing_key
 
 
 def browser_seal_context(*, runner: Runner, provider_id: str, raw_host: str,
-                         integration: ScmIntegration | None = None) -> dict:
-    """Raises SealError when the browser cannot seal here (then the form sends the secret to the portal)."""
-    key = runner_browser_key(runner)
+                         integration: ScmIntegration | None = None, browser: bool = True) -> dict:
+    """Raises SealError when the caller cannot seal here (then the form sends the secret to the portal).
+
+    `browser=False` (an API client with `cryptography`, `python -m runners.agent seal`): the runner's
+    strongest key, the post-quantum hybrid one when it has it."""
+    if not runner.opens_suites:
+        raise SealError(f"The runner {runner.name}'s agent predates secrets sealed outside the portal; upgrade it, "
+                        "or let the portal seal the secret.")
+    key = runner_browser_key(runner) if browser else runner_sealing_key(runner)
     if key is None:
         raise SealError(f"The runner {runner.name}'s agent cannot open secrets sealed in a browser; the portal "
                         "seals this one.")

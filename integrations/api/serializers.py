@@ -144,3 +144,12 @@ class IntegrationReplaceSerializer(IntegrationWriteSerializer):
     oauth_enabled = StrictBooleanField(error_messages=_REPLACE_REQUIRED, help_text="Users connect by OAuth.")
     pat_enabled = StrictBooleanField(error_messages=_REPLACE_REQUIRED,
                                      help_text="Users connect with personal access tokens.")
+
+
+class SealContextSerializer(serializers.Serializer):
+    suite = serializers.CharField(help_text="Seal with this suite and name it beside the blob.")
+    public_key = serializers.CharField(help_text="Base64 of the runner's raw public key for that suite.")
+    key_fingerprint = serializers.CharField()
+    info = serializers.CharField(help_text="The HPKE `info`, ASCII: binds runner and integration.")
+    token_url = serializers.CharField(help_text="Seal it beside the secret: the only URL the agent sends it to.")
+    client_auth = serializers.CharField(help_text="basic or post: seal it beside the secret.")

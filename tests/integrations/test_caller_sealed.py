@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 
 import pytest
 from django.urls import reverse
@@ -185,3 +186,34 @@ def test_a_real_agent_reports_a_blob_that_does_not_open_at_once(world, agent_run
         "client_secret_sealed": base64.b64encode(good).decode(), "suite": BROWSER_SUITE_NAME}, follow=True)
     integration.refresh_from_db()
     assert integration.secret_state == "set", response.content.decode()[:2000]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_seal_command_seals_for_the_api_with_the_hybrid_key(world, agent_runner, live_server, api_client_for):
+    """`python -m runners.agent seal` on an API user's machine; the runner's agent opens the result."""
+    import subprocess
+    import sys
+
+    from tests.integrations.oauth_fixtures import ROOT
+
+    runner = agent_runner
+    api = api_client_for(world.a.admin)
+    done = subprocess.run(
+        [sys.executable, "-m", "runners.agent", "seal", "--portal", live_server.url, "--org", "acme", "--runner",
+         str(runner.pk), "--provider", "github", "--client-id", "Iv1.cli"],
+        input=SECRET + "\n", cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PORTAL_API_TOKEN": api.token_value})
+    assert done.returncode == 0, done.stderr
+    sealed = json.loads(done.stdout)
+    assert sealed["suite"] == runner.hybrid_key_suite and SECRET not in done.stdout
+    response = api_post(api, runner, {"provider": "github", "client_id": "Iv1.cli", **sealed})
+    assert response.status_code == 201, response.content
+    # Checked at once by the real agent: it opened it and found the token URL and client ID expected.
+    assert response.json()["secret_state"] == "set" and response.json()["secret_suite"] == sealed["suite"]
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "runners.agent", "seal", "--portal", live_server.url, "--org", "acme", "--runner",
+         str(runner.pk), "--provider", "bitbucket-server", "--client-id", "x"],
+        input=SECRET + "\n", cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PORTAL_API_TOKEN": api.token_value})
+    assert refused.returncode != 0 and "host URL first" in refused.stderr
