@@ -50,6 +50,7 @@
     const box = form.querySelector("[data-seal-error]");
     if (box) {
       box.textContent = message;
+      box.classList.add("error"); // styled as the form's own errors, only while there is one
       box.hidden = false;
     }
   }
