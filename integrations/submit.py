@@ -48,6 +48,7 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         "client_secret_sealed": data.get("client_secret_sealed"),
         "optional_scopes": data.get("optional_scopes") or [],
         "server_version": check.version,
+        "options": form.options(),
     }
     if form.instance.pk:
         integration = services.integration_update(integration=form.instance, actor=actor, **fields)

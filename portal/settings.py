@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "kind"; name each so the schema stays stable as fields are added.
+    "ENUM_NAME_OVERRIDES": {
+        "RunnerKindEnum": "runners.models.Runner.Kind",
+        "ContextUrlKindEnum": "integrations.context.base.KINDS",
+    },
     # Every operation documents its 4xx answers and the one error shape (portal/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -314,6 +319,8 @@ RUNNER_REGISTRATION_TOKEN_TTL_HOURS = 24
 RUNNER_OFFLINE_AFTER_SECONDS = env.int("RUNNER_OFFLINE_AFTER_SECONDS", default=60)
 RUNNER_JOB_TIMEOUT_SECONDS = env.float("RUNNER_JOB_TIMEOUT_SECONDS", default=20.0)
 RUNNER_LONG_POLL_SECONDS = env.float("RUNNER_LONG_POLL_SECONDS", default=20.0)
+# An environment request the runner's agent has not picked up by then has failed (and its credential expired).
+ENVIRONMENT_PICKUP_SECONDS = env.int("ENVIRONMENT_PICKUP_SECONDS", default=600)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
 if PORTAL_ENV == "production":
