@@ -4,7 +4,7 @@ credential. The agent learns of a request through the channel (an `environment` 
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -23,7 +23,8 @@ class ReportSerializer(serializers.Serializer):
 
 
 class ReportView(AgentView):
-    @extend_schema(tags=TAG, request=ReportSerializer, responses={200: serializers.DictField()},
+    @extend_schema(tags=TAG, request=ReportSerializer, responses={200: inline_serializer(
+                       "EnvironmentReportAnswer", {"state": serializers.CharField()})},
                    operation_id="runner_agent_environment_report")
     def post(self, request, environment_id: int):
         data = ReportSerializer(data=request.data)

@@ -13,10 +13,16 @@ from django.views.decorators.debug import sensitive_variables
 
 from integrations.hosts import check_public_address, normalize_host
 from integrations.models import ScmIntegration
-from integrations.models.integration import SecretState
+from integrations.models.integration import SecretState, oauth_key_for
 from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider, ProviderSpec
+from runners.protocol.sealing import SealError
+from runners.sealing import SealedForRunner, caller_sealed_blob
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+# Bitbucket Cloud workspace slugs: lower-case letters, digits, dashes and underscores.
+_WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,61}$")
+# Providers whose integration may be limited to one workspace (kept in `options["workspace"]`).
+WORKSPACE_PROVIDERS = frozenset({"bitbucket-cloud"})
 _ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.spec.optional_scopes()})
 
 
@@ -27,6 +33,17 @@ class ScmIntegrationForm(forms.ModelForm):
         strip=True,
         max_length=1024,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    # Sealed by the caller (the dialog's browser, an API client): base64 of enc || ct, and its suite.
+    client_secret_sealed = forms.CharField(required=False, max_length=16384, widget=forms.HiddenInput)
+    suite = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    workspace = forms.CharField(
+        label="Workspace (optional)",
+        required=False,
+        max_length=62,
+        strip=True,
+        help_text="Limit the organization's shared credential and the repository picker to this Bitbucket "
+        "workspace (its slug, as in bitbucket.org/<workspace>/). Empty: every workspace the connection can see.",
     )
     optional_scopes = forms.MultipleChoiceField(
         label="Optional scopes",
@@ -51,6 +68,8 @@ class ScmIntegrationForm(forms.ModelForm):
             self.fields["provider"].disabled = True
         provider = PROVIDERS.get(self._raw_provider())
         self.spec = provider.spec if provider else None
+        if self.instance.pk and not self.is_bound:
+            self.initial.setdefault("workspace", (self.instance.options or {}).get("workspace", ""))
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label
             self.fields["client_secret"].label = self.spec.client_secret_label
@@ -100,6 +119,23 @@ class ScmIntegrationForm(forms.ModelForm):
             raise ValidationError("A client secret has no spaces or line breaks; check what was pasted.")
         return value
 
+    def clean_workspace(self) -> str:
+        value = (self.cleaned_data.get("workspace") or "").strip().lower()
+        if value and not _WORKSPACE.match(value):
+            raise ValidationError("A workspace slug is lower-case letters, digits, dashes and underscores "
+                                  "(as in bitbucket.org/<workspace>/).")
+        return value
+
+    def options(self) -> dict:
+        """The saved options with this form's changes: the workspace where the provider has one."""
+        options = dict(self.instance.options or {}) if self.instance.pk else {}
+        workspace = self.cleaned_data.get("workspace") or ""
+        if self.cleaned_data.get("provider") in WORKSPACE_PROVIDERS and workspace:
+            options["workspace"] = workspace
+        else:
+            options.pop("workspace", None)
+        return options
+
     def clean(self):
         data = super().clean()
         provider: Provider | None = PROVIDERS.get(data.get("provider") or "")
@@ -113,6 +149,7 @@ class ScmIntegrationForm(forms.ModelForm):
         oauth, pat = data.get("oauth_enabled"), data.get("pat_enabled")
         if not oauth and not pat:
             self.add_error("oauth_enabled", "Turn on OAuth, personal access tokens, or both.")
+        data["client_secret_sealed"] = self._clean_sealed(provider, data)
         if oauth:
             self._clean_oauth(spec, data)
         if data["host"] and self.runner is not None and not self.errors:
@@ -132,11 +169,44 @@ class ScmIntegrationForm(forms.ModelForm):
             return ""
         return host
 
+    def integration_key(self, provider: Provider, host: str) -> str:
+        """The key a caller-sealed secret is bound to: the row's, or the one the row will get."""
+        if self.instance.pk:
+            return self.instance.oauth_key
+        return oauth_key_for(runner_id=self.runner.pk, provider=provider.spec.id, host=host)
+
+    def _clean_sealed(self, provider: Provider, data: dict) -> SealedForRunner | None:
+        sealed, suite = data.get("client_secret_sealed") or "", (data.get("suite") or "").strip()
+        if not sealed and not suite:
+            return None
+        if data.get("client_secret") or self.data.get(self.add_prefix("client_secret")):
+            # The point of sealing elsewhere is that the plaintext never travels: both at once is a bug
+            # in the caller, and the plaintext has already travelled. Refuse rather than pick one.
+            self.add_error("client_secret_sealed", "Send the client secret or a sealed one, not both.")
+            return None
+        if not sealed or not suite:
+            self.add_error("suite" if sealed else "client_secret_sealed",
+                           "A sealed client secret needs both client_secret_sealed and suite.")
+            return None
+        if not self.runner_has_key:
+            self.add_error("client_secret_sealed", "The runner has not registered yet: there is no key to seal to.")
+            return None
+        if not data.get("host"):
+            return None  # the host's own error says what to fix
+        try:
+            return caller_sealed_blob(runner=self.runner, integration_key=self.integration_key(provider, data["host"]),
+                                      suite=suite, sealed_b64=sealed.strip())
+        except SealError as exc:
+            self.add_error("client_secret_sealed", str(exc))
+            return None
+
     def _clean_oauth(self, spec: ProviderSpec, data: dict) -> None:
         if not data.get("client_id"):
             self.add_error("client_id", f"Enter the {spec.client_id_label} of your OAuth app.")
-        if not self.runner_has_key or data.get("client_secret"):
+        if not self.runner_has_key or data.get("client_secret") or data.get("client_secret_sealed"):
             return
+        if self.errors.get("client_secret_sealed") or self.data.get(self.add_prefix("client_secret_sealed")):
+            return  # the sealed secret's own error says what to fix
         instance = self.instance
         if not instance.pk or instance.secret_state in (SecretState.MISSING, SecretState.NEEDS_REENTRY):
             self.add_error("client_secret", f"Enter the {spec.client_secret_label}.")

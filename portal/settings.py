@@ -251,6 +251,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "kind"; name each so the schema stays stable as fields are added.
+    "ENUM_NAME_OVERRIDES": {
+        "RunnerKindEnum": "runners.models.Runner.Kind",
+        "ContextUrlKindEnum": "integrations.context.base.KINDS",
+    },
     # Every operation documents its 4xx answers and the one error shape (portal/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
