@@ -18,6 +18,7 @@ from portal.crypto import encrypt_str
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import Organization, User
 from portal.services import hash_token
+from runners import pulse, wakeup
 from runners.models import Runner, RunnerJob
 from runners.protocol.sealing import SUITES, SealError, key_fingerprint, seal
 
@@ -168,23 +169,32 @@ def runner_rotate_key(*, runner: Runner, public_key: str, suite: str) -> Runner:
 
 
 def runner_seen(*, runner: Runner, agent_version: str | None = None) -> None:
-    """Every authenticated agent call lands here; no audit event, it is a pulse, not a change."""
+    """Every authenticated agent call lands here; no audit event, it is a pulse, not a change.
+
+    Batched (runners.pulse): a runner whose last write is recent joins the next bulk update instead
+    of writing a row per call; a new agent version, or a runner not written lately, is written now.
+    """
     now = timezone.now()
-    fields: dict = {"last_seen_at": now}
-    if agent_version is not None and agent_version[:40] != runner.agent_version:
-        fields["agent_version"] = agent_version[:40]
-    Runner.objects.filter(pk=runner.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(runner, name, value)
+    version = agent_version[:40] if agent_version is not None else None
+    if version is not None and version != runner.agent_version:
+        Runner.objects.filter(pk=runner.pk).update(last_seen_at=now, agent_version=version)
+        runner.agent_version = version
+        pulse.written(runner.pk)
+    else:
+        pulse.seen(runner.pk)
+    runner.last_seen_at = now
 
 
 # Jobs ------------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def runner_job_create(*, runner: Runner, kind: str, payload: dict, timeout: float) -> RunnerJob:
     now = timezone.now()
-    return RunnerJob.objects.create(runner=runner, kind=kind, payload_encrypted=encrypt_str(json.dumps(payload)),
-                                    created_at=now, expires_at=now + timedelta(seconds=timeout))
+    job = RunnerJob.objects.create(runner=runner, kind=kind, payload_encrypted=encrypt_str(json.dumps(payload)),
+                                   created_at=now, expires_at=now + timedelta(seconds=timeout))
+    wakeup.publish(wakeup.JOB, runner.pk)  # delivered at commit, when the agent can see the row
+    return job
 
 
 def runner_job_claim_next(*, runner: Runner) -> RunnerJob | None:
@@ -229,6 +239,7 @@ def runner_job_finish(
     job.payload_encrypted = ""
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "result_encrypted", "error", "payload_encrypted", "finished_at"])
+    wakeup.publish(wakeup.ANSWER, job.pk)
     return job
 
 
