@@ -36,6 +36,10 @@ async def _lifespan(receive, send) -> None:
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
-    if scope["type"] == "http" and scope["path"] == longpoll.PATH and not settings.RUNNER_CHANNEL_LEGACY_POLLING:
-        return await longpoll.long_poll(scope, receive, send)
+    if scope["type"] == "http" and not settings.RUNNER_CHANNEL_LEGACY_POLLING:
+        if scope["path"] == longpoll.PATH:
+            return await longpoll.long_poll(scope, receive, send)
+        answer = longpoll.RESULT_PATH.match(scope["path"])
+        if answer is not None:
+            return await longpoll.job_result(scope, receive, send, int(answer["job_id"]))
     return await django_application(scope, receive, send)

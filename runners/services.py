@@ -18,7 +18,7 @@ from portal.crypto import encrypt_str
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import Organization, User
 from portal.services import hash_token
-from runners import pulse, wakeup
+from runners import credential_cache, pulse, wakeup
 from runners.models import Runner, RunnerJob
 from runners.protocol.sealing import SUITES, SealError, key_fingerprint, seal
 
@@ -179,6 +179,7 @@ def runner_seen(*, runner: Runner, agent_version: str | None = None) -> None:
     if version is not None and version != runner.agent_version:
         Runner.objects.filter(pk=runner.pk).update(last_seen_at=now, agent_version=version)
         runner.agent_version = version
+        credential_cache.note_agent_version(runner.pk, version)
         pulse.written(runner.pk)
     else:
         pulse.seen(runner.pk)

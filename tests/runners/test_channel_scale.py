@@ -199,6 +199,23 @@ def test_the_async_long_poll_answers_errors_in_the_portal_shape(world, tmp_path)
         assert bad_wait.json()["error"]["fields"] == {"wait": ["Enter a finite number."]}
         assert httpx.post(url, headers={"Authorization": f"Runner {reg.credential}"}).status_code == 405
         assert httpx.get(url, headers={"Host": "evil.example"}).status_code == 400
+        auth = {"Authorization": f"Runner {reg.credential}"}
+        other = register_runner(world.b.org, world.b.admin, name="globex-runner")
+        foreign = channel.services.runner_job_create(runner=other.runner, kind="ping", payload={}, timeout=30)
+        answer = httpx.post(f"{web.url}/api/runner/v1/jobs/{foreign.pk}/result", headers=auth,
+                            json={"ok": True, "result": {}})
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+        mine = channel.services.runner_job_create(runner=reg.runner, kind="ping", payload={}, timeout=30)
+        result_url = f"{web.url}/api/runner/v1/jobs/{mine.pk}/result"
+        unclaimed = httpx.post(result_url, headers=auth, json={"ok": True, "result": {}})
+        assert unclaimed.status_code == 409 and unclaimed.json()["error"]["code"] == "job_not_claimed"
+        no_result = httpx.post(result_url, headers=auth, json={"ok": True})
+        assert no_result.status_code == 400 and "result" in no_result.json()["error"]["fields"]
+        garbled = httpx.post(result_url, headers={**auth, "Content-Type": "application/json"}, content=b"{nope")
+        assert garbled.status_code == 400 and garbled.json()["error"]["code"] == "parse_error"
+        form = httpx.post(result_url, headers=auth, data={"ok": "true"})
+        assert form.status_code == 415
+        assert httpx.post(result_url, json={"ok": True, "result": {}}).status_code == 401
         # The rest of the portal is the Django application, served by the same processes.
         assert httpx.get(f"{web.url}/api/runner/v1/me", headers={"Authorization": f"Runner {reg.credential}"}
                          ).json()["runner_id"] == reg.runner.pk
