@@ -134,7 +134,10 @@ class Hub:
         for waiter in group:
             waiter.wake()
         for listener in self._listeners:
-            listener(kind, ident)
+            try:
+                listener(kind, ident)
+            except Exception:  # one broken listener must not silence the channel for everyone else
+                logger.exception("Runner channel listener %r failed", listener)
 
     def _dispatch_text(self, payload: str) -> None:
         kind, _, ident = payload.partition(":")
@@ -188,6 +191,12 @@ class Hub:
             logger.exception("The runner channel listener stopped")
         finally:
             self._set_listening(False)
+            try:
+                from runners import pulse
+
+                pulse.flush()  # an agent's last pulses, before this process stops listening
+            except Exception as exc:
+                logger.warning("Runner last-seen flush failed: %s", type(exc).__name__)
             connections.close_all()  # this thread's own
 
     def _listen_postgres(self) -> None:
