@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.oauth",
     "integrations.projects",
+    "environments",
 ]
 
 MIDDLEWARE = [

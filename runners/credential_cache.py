@@ -49,12 +49,13 @@ def put(credential_hash: str, runner, *, read_at_generation: int) -> None:
         _entries[credential_hash] = (copy.copy(runner), time.monotonic() + ttl)
 
 
-def note_agent_version(runner_id: int, version: str) -> None:
-    """Keep the cached row in step with a version this process just wrote (or every call would write it)."""
+def note_fields(runner_id: int, fields: dict) -> None:
+    """Keep the cached row in step with what this process just wrote (`runner_seen`'s agent version...)."""
     with _lock:
         for runner, _ in _entries.values():
             if runner.pk == runner_id:
-                runner.agent_version = version
+                for name, value in fields.items():
+                    setattr(runner, name, value)
 
 
 def _on_notification(kind: str, ident: int) -> None:

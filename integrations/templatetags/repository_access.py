@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 
+from integrations.models.integration import SecretState
 from integrations.selectors import integration_list
 
 register = template.Library()
@@ -9,9 +10,11 @@ register = template.Library()
 
 @register.inclusion_tag("integrations/_repository_access_section.html")
 def repository_access_section(org, membership, runner):
+    integrations = list(integration_list(runner=runner))
     return {
         "org": org,
         "runner": runner,
         "can_edit": membership.has_role("admin"),
-        "integrations": list(integration_list(runner=runner)),
+        "integrations": integrations,
+        "reentry_count": sum(i.secret_state == SecretState.NEEDS_REENTRY for i in integrations),
     }

@@ -66,7 +66,7 @@ def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
     if unknown:
         raise JobError(f"Refused grant fields: {', '.join(sorted(unknown))}.")
     try:
-        document = open_client_secret(state.private_key, blob, runner_id=state.runner_id,
+        document = open_client_secret(state.keys, blob, runner_id=state.runner_id,
                                       integration_id=integration_id)
     except SealError as exc:
         raise JobError(f"Cannot open the client secret: {exc} Re-enter the secret in the portal.") from None
