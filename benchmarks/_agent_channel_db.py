@@ -4,7 +4,7 @@
     python -m benchmarks._agent_channel_db pings COUNT CONCURRENCY SECONDS
         -> {"round_trips_ms": [...], "jobs": n, "seconds": s, "failures": n}: ping jobs to random runners
            through runners.channel (job created -> the agent's answer read), COUNT one after another when
-           CONCURRENCY is 1, else as many as CONCURRENCY threads manage in SECONDS.
+           CONCURRENCY is 1 (stopping after SECONDS), else as many as CONCURRENCY threads manage in SECONDS.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def pings(count: int, concurrency: int, seconds: float) -> dict:
     started = time.monotonic()
     if concurrency <= 1:
         for _ in range(count):
+            if time.monotonic() >= deadline:
+                break
             one()
             time.sleep(0.02)  # one at a time, spaced: latency without queueing
     else:

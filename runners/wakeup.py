@@ -133,6 +133,9 @@ class Hub:
         # for the claim, which only one wins (the other waits on).
         for waiter in group:
             waiter.wake()
+        self._tell_listeners(kind, ident)
+
+    def _tell_listeners(self, kind: str, ident: int) -> None:
         for listener in self._listeners:
             try:
                 listener(kind, ident)
@@ -175,8 +178,7 @@ class Hub:
     def _set_listening(self, value: bool) -> None:
         if self.listening != value:
             self.listening = value
-            for listener in self._listeners:
-                listener("listening", int(value))
+            self._tell_listeners("listening", int(value))
 
     def _run(self) -> None:
         try:

@@ -68,7 +68,7 @@ def test_listeners_hear_every_notification_and_a_broken_one_harms_nobody(in_proc
     waiter = hub.add(ANSWER, 9)
     try:
         hub.dispatch(ANSWER, 9)
-        assert waiter.wait(0) and heard == [(ANSWER, 9)]
+        assert waiter.wait(0) and (ANSWER, 9) in heard
     finally:
         hub.remove(waiter)
         hub.stop()
