@@ -19,5 +19,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "uvicorn.workers.UvicornWorker"
 # A long poll lasts up to RUNNER_LONG_POLL_SECONDS (20 s): a restart lets it finish, and so does the balancer.
 graceful_timeout = 30
+# The arbiter kills a worker whose event loop has not checked in for this long. Booting Django on a busy
+# machine took longer than the default 30 s, and a killed worker's agents all reconnect to the others at once.
+timeout = 90
 keepalive = 75
 accesslog = os.environ.get("ACCESS_LOG") or None
