@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from integrations.views import connections
+from integrations.views import connections, token_connections
 
 urlpatterns = [
     path("", connections.connection_list, name="connection_list"),
     path("<int:integration_id>/status/", connections.connection_status, name="connection_status"),
     path("<int:integration_id>/done/", connections.connection_oauth_done, name="connection_oauth_done"),
+    path("<int:integration_id>/token/", token_connections.connection_token_add, name="connection_token_add"),
     path("<int:connection_id>/disconnect/", connections.connection_disconnect, name="connection_disconnect"),
 ]

@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "kind"; name each so the schema stays stable as fields are added.
+    "ENUM_NAME_OVERRIDES": {
+        "RunnerKindEnum": "runners.models.Runner.Kind",
+        "ContextUrlKindEnum": "integrations.context.base.KINDS",
+    },
     # Every operation documents its 4xx answers and the one error shape (portal/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -328,6 +333,8 @@ RUNNER_SEEN_FLUSH_SECONDS = env.float("RUNNER_SEEN_FLUSH_SECONDS", default=5.0)
 RUNNER_CREDENTIAL_CACHE_SECONDS = env.float("RUNNER_CREDENTIAL_CACHE_SECONDS", default=60.0)
 # The pre-notification behaviour (a database look every 0.5 s per waiting agent), kept for comparison.
 RUNNER_CHANNEL_LEGACY_POLLING = env.bool("RUNNER_CHANNEL_LEGACY_POLLING", default=False)
+# An environment request the runner's agent has not picked up by then has failed (and its credential expired).
+ENVIRONMENT_PICKUP_SECONDS = env.int("ENVIRONMENT_PICKUP_SECONDS", default=600)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
 if PORTAL_ENV == "production":
