@@ -51,7 +51,7 @@ class PortalProcess:
                 [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1",
                  "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "2"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        if not wait_until(self._answers, 60, 0.1):
+        if not wait_until(self._answers, 180, 0.1):  # a busy shared machine boots Django slowly
             self.stop()
             raise AssertionError(f"{name} did not start:\n{self.log.read_text()[-3000:]}")
 

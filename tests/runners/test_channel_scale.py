@@ -75,8 +75,8 @@ def test_a_job_created_in_one_process_wakes_the_agent_waiting_in_another(world, 
                 answer = channel.runner_ping(runner, timeout=10)
                 elapsed = time.monotonic() - started
                 assert isinstance(answer, PingResult) and answer.pong is True
-                # Far below the 600 s sweep and the 20 s poll: the notification carried it both ways.
-                assert elapsed < 3, (elapsed, web_a.output()[-2000:], web_b.output()[-2000:])
+                # Far below the 600 s sweep and the 20 s poll (slack for a busy machine): notifications carried it.
+                assert elapsed < 8, (elapsed, web_a.output()[-2000:], web_b.output()[-2000:])
 
 
 def test_a_lost_notification_is_delivered_by_the_safety_net(world, tmp_path):
@@ -97,7 +97,7 @@ def test_a_lost_notification_is_delivered_by_the_safety_net(world, tmp_path):
 
         job, response, elapsed = asyncio.run(scenario())
         assert response.status_code == 200 and response.json()["id"] == job.pk
-        assert elapsed < 5  # the sweep's 1 s plus slack, far below the 15 s wait
+        assert elapsed < 12  # the sweep's 1 s plus slack for a busy machine, below the 15 s wait
 
 
 def _job_without_notification(runner) -> RunnerJob:
@@ -131,10 +131,10 @@ def test_200_waiting_agents_do_not_exhaust_the_database_connections(world, tmp_p
         async def scenario():
             limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
             async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-                polls = [asyncio.ensure_future(client.get(f"{web.url}/api/runner/v1/jobs/next?wait=8",
+                polls = [asyncio.ensure_future(client.get(f"{web.url}/api/runner/v1/jobs/next?wait=20",
                                                           headers={"Authorization": f"Runner {r.credential}"}))
                          for r in runners]
-                await asyncio.sleep(3)  # all 200 are waiting now
+                await asyncio.sleep(5)  # all 200 are waiting now
                 during = await asyncio.to_thread(_connections_to_test_db)
                 answer = asyncio.ensure_future(asyncio.to_thread(_ping_and_close, chosen.runner))
                 responses = await asyncio.gather(*polls)
