@@ -134,8 +134,10 @@ def _checked_keys(public_key: str, suite: str, hybrid_public_key: str, hybrid_su
     if hybrid_public_key:
         _check_public_key(hybrid_public_key, hybrid_suite, kind=KEY_KIND_HYBRID, field="hybrid_public_key",
                           suite_field="hybrid_suite")
-    # Only suites this portal knows; the registered keys' own suites are opened by definition.
-    opens = {name for name in (opens_suites or []) if name in SUITES} | {suite} | ({hybrid_suite} - {""})
+    # Only suites this portal knows; the registered keys' own suites are opened by definition. An agent
+    # that says nothing (older versions) keeps an empty list: Runner.can_open then allows its keys' suites.
+    opens = ({name for name in opens_suites if name in SUITES} | {suite} | ({hybrid_suite} - {""})
+             if opens_suites else set())
     return {"public_key": public_key, "key_suite": suite, "hybrid_public_key": hybrid_public_key or "",
             "hybrid_key_suite": hybrid_suite or "", "opens_suites": sorted(opens)}
 

@@ -30,7 +30,8 @@ STATE_DIR = ROOT / ".demo" / "agent"
 
 ENV = {
     **os.environ,
-    "DEBUG": "true",
+    # Off, as in production: errors show the portal's own pages, never Django's URL list or tracebacks.
+    "DEBUG": "false",
     "PORTAL_ENV": "development",
     "PORTAL_BASE_URL": PORTAL,
     "BITBUCKET_CLOUD_WEB_URL": EMULATOR,
