@@ -77,6 +77,7 @@ def project_create(*, org: Organization, actor, connection: Connection, reposito
             project = Project(organization=org, runner=integration.runner, integration=integration,
                               connection=connection, name=resolved.name, repository=resolved.full_name,
                               remote_id=resolved.remote_id, web_url=resolved.web_url, prebuilds=prebuilds,
+                              default_branch=resolved.default_branch[:255],
                               webhook_state=WebhookState.INSTALLING, created_by=actor)
             project.webhook_secret = new_webhook_secret()
             project.save()

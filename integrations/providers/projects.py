@@ -19,6 +19,7 @@ class ResolvedRepository:
     name: str
     remote_id: str
     web_url: str
+    default_branch: str = ""  # "" when unknown: the project falls back to main/master
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ class CloudProjects:
         html = ((data.get("links") or {}).get("html") or {}).get("href") or ""
         return ResolvedRepository(full_name=str(data.get("full_name") or repository),
                                   name=str(data.get("name") or slug), remote_id=str(data.get("uuid") or ""),
-                                  web_url=str(html))
+                                  web_url=str(html),
+                                  default_branch=str((data.get("mainbranch") or {}).get("name") or ""))
 
     def list_hooks(self, client: BitbucketCloudClient, repository: str) -> list[RemoteHook]:
         return [_hook(item) for item in client.hooks(*split_repository(repository)) if isinstance(item, dict)]

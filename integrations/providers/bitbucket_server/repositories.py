@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from integrations.providers.bitbucket_server import webhooks
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
-from integrations.providers.http import ProviderUnavailable
+from integrations.providers.http import ProviderError, ProviderUnavailable
 from integrations.providers.projects import (
     HOOK_NAME,
     EmulatorHooks,
@@ -46,11 +47,18 @@ class ServerProjects:
         data = client.repository(owner, slug)
         if not isinstance(data, dict):
             raise ProviderUnavailable("unexpected answer: not a repository", provider=client.session.provider)
+        try:
+            branch = client.session.get_json(f"/rest/api/1.0/projects/{quote(owner, safe='~')}/repos/"
+                                             f"{quote(slug, safe='')}/branches/default")
+        except ProviderError:
+            branch = None  # unknown: the project falls back to main/master
+        default_branch = str(branch.get("displayId") or "") if isinstance(branch, dict) else ""
         project_key = str((data.get("project") or {}).get("key") or owner)
         links = (data.get("links") or {}).get("self") or [{}]
         return ResolvedRepository(full_name=f"{project_key}/{data.get('slug') or slug}",
                                   name=str(data.get("name") or slug), remote_id=str(data.get("id") or ""),
-                                  web_url=str(links[0].get("href") or "") if isinstance(links, list) else "")
+                                  web_url=str(links[0].get("href") or "") if isinstance(links, list) else "",
+                                  default_branch=default_branch)
 
     def list_hooks(self, client: BitbucketServerClient, repository: str) -> list[RemoteHook]:
         return [_hook(item) for item in client.webhooks(*split_repository(repository)) if isinstance(item, dict)]
