@@ -40,6 +40,7 @@ def browser_seal_context(*, runner: Runner, provider_id: str, raw_host: str,
         "public_key": key.public_key,
         "key_fingerprint": key.fingerprint,
         "info": sealing_info_for_key(runner.pk, integration_key).decode("ascii"),
-        "token_url": provider.spec.token_url(host),
+        # Provider options typed but not saved yet (an Entra tenant) are not known here: the saved ones are.
+        "token_url": provider.token_url(host, (integration.options or {}) if integration else {}),
         "client_auth": provider.spec.client_auth,
     }
