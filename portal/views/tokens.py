@@ -12,7 +12,6 @@ from portal.models import ApiToken
 from portal.one_time import one_time_put, one_time_take
 from portal.views.helpers import report
 
-
 NEW_TOKEN = "api-token"
 
 

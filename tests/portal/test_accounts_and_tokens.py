@@ -81,7 +81,8 @@ def test_api_token_is_shown_once_and_stored_hashed(world, client_for):
 
 def test_api_token_use_and_revoke(world, client_for):
     web = client_for(world.a.owner)
-    value = re.search(r'value="(pat_[^"]+)"', web.post(reverse("token_list"), {"name": "CI"}, follow=True).content.decode())[1]
+    page = web.post(reverse("token_list"), {"name": "CI"}, follow=True).content.decode()
+    value = re.search(r'value="(pat_[^"]+)"', page)[1]
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {value}")
     response = api.get(reverse("api_org_list"))
