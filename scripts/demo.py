@@ -104,7 +104,8 @@ def main() -> None:
     agent_matches = runner_file.exists() and json.loads(runner_file.read_text()).get("portal") == PORTAL
     flags = ["--runner"] if agent_matches else ["--runner", "--new-token"]
     registration = json.loads(manage("seed_demo", *flags, capture=True).strip().splitlines()[-1])
-    web = spawn("manage.py", "runserver", f"{HOST}:{PORT}", "--noreload", log="web.log")
+    # ASGI, as in production: the runner agent's long poll waits without holding a thread (portal/asgi.py).
+    web = spawn("-m", "uvicorn", "portal.asgi:application", "--host", HOST, "--port", str(PORT), log="web.log")
     wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
     wait_for(f"{PORTAL}/accounts/login/", web, "The portal")
     if registration["registration_token"]:
