@@ -130,6 +130,8 @@ def main() -> None:
     spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
     access = manage("seed_demo", "--access", EMULATOR, capture=True)
     spawn("manage.py", "webhooks_sweep", "--every", SWEEP_SECONDS, log="sweep.log")
+    # Prebuilds whose runner stopped answering fail; statuses the eager task could not post are retried.
+    spawn("manage.py", "prebuilds_sweep", "--every", SWEEP_SECONDS, log="prebuilds-sweep.log")
     # The outbox relay hands received webhook deliveries on; with eager Celery it also processes them.
     spawn("manage.py", "webhooks_relay", log="relay.log")
     print(
