@@ -1,4 +1,4 @@
-"""python -m runners.agent {register,run,rotate-key,status} --state-dir DIR"""
+"""python -m runners.agent {register,run,rotate-key,status} --state-dir DIR; seal (for API users)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from runners.agent import AGENT_VERSION
+from runners.agent import AGENT_VERSION, seal_cmd
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
 from runners.agent.hybrid_key import HybridPrivateKey
 from runners.agent.state import (
@@ -60,6 +60,8 @@ def cmd_register(args) -> int:
 
 def cmd_run(args) -> int:
     state = load(Path(args.state_dir))
+    state.prebuild_command = args.prebuild_command or ""
+    state.prebuild_timeout = args.prebuild_timeout
     state.environment_command = args.environment_command
     worker = Worker(state, wait=args.wait)
     worker.install_signal_handlers()
@@ -134,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="serve the portal's jobs until stopped")
     run.add_argument("--once", action="store_true", help="look for one job without waiting, then exit")
     run.add_argument("--wait", type=float, default=20.0, help="long-poll seconds (the portal caps it)")
+    run.add_argument("--prebuild-command", default="",
+                     help="shell command each prebuild runs in a fresh work directory, with PREBUILD_* in its "
+                          "environment (default: python -m runners.agent.prebuild_report, which reads the "
+                          "commit from the provider and writes a short report)")
+    run.add_argument("--prebuild-timeout", type=float, default=3600.0,
+                     help="seconds before a prebuild command is stopped and the prebuild fails")
     run.add_argument("--environment-command", default="",
                      help="starts an environment from ENVIRONMENT_* variables (default: read the commit through "
                           "the provider's API with the clone credential)")
@@ -142,10 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="show this agent's registration and what the portal thinks of it")
     for sp in sub.choices.values():
         sp.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}")
+    seal_cmd.add_parser(sub)  # needs no state dir: it seals with the runner's published key
     return parser
 
 
-COMMANDS = {"register": cmd_register, "run": cmd_run, "rotate-key": cmd_rotate_key, "status": cmd_status}
+COMMANDS = {"register": cmd_register, "run": cmd_run, "rotate-key": cmd_rotate_key, "status": cmd_status,
+            "seal": seal_cmd.cmd_seal}
 
 
 def main(argv: list[str] | None = None) -> int:
