@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.oauth",
     "integrations.projects",
+    "integrations.prebuilds",
     "environments",
 ]
 
@@ -294,6 +295,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "webhook-deliveries-relay": {"task": "integrations.projects.tasks.deliveries_relay",
                                  "schedule": env.float("WEBHOOK_RELAY_SECONDS", default=10.0)},
     "webhook-deliveries-purge": {"task": "integrations.projects.tasks.deliveries_purge", "schedule": 24 * 3600.0},
+    # Prebuilds whose runner stopped answering fail; commit statuses left unposted are posted.
+    "prebuilds-sweep": {"task": "integrations.prebuilds.tasks.prebuilds_sweep",
+                        "schedule": env.float("PREBUILD_SWEEP_SECONDS", default=30.0)},
 }
 WEBHOOK_SWEEP_SECONDS = CELERY_BEAT_SCHEDULE["webhooks-sweep"]["schedule"]
 # A processing claim older than this belongs to a worker that died: the relay hands the delivery out again.
@@ -301,6 +305,12 @@ WEBHOOK_STALE_CLAIM_SECONDS = env.int("WEBHOOK_STALE_CLAIM_SECONDS", default=300
 # A delivery published this long ago and still not claimed lost its message (e.g. Redis restarted empty).
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# A running prebuild whose agent said nothing for this long fails ("runner stopped answering"); the agent
+# reports at least every PREBUILD_PROGRESS_SECONDS while it runs one.
+PREBUILD_STALE_AFTER_SECONDS = env.int("PREBUILD_STALE_AFTER_SECONDS", default=90)
+PREBUILD_PROGRESS_SECONDS = env.float("PREBUILD_PROGRESS_SECONDS", default=5.0)
+# A queued prebuild no agent picked up within this long fails (the runner was offline all that time).
+PREBUILD_QUEUE_TIMEOUT_SECONDS = env.int("PREBUILD_QUEUE_TIMEOUT_SECONDS", default=24 * 3600)
 # The demo's emulator (control API): shows "simulate a push" buttons on project pages. Empty in production.
 DEMO_EMULATOR_URL = env.str("DEMO_EMULATOR_URL", default="").rstrip("/")
 
@@ -319,6 +329,20 @@ RUNNER_REGISTRATION_TOKEN_TTL_HOURS = 24
 RUNNER_OFFLINE_AFTER_SECONDS = env.int("RUNNER_OFFLINE_AFTER_SECONDS", default=60)
 RUNNER_JOB_TIMEOUT_SECONDS = env.float("RUNNER_JOB_TIMEOUT_SECONDS", default=20.0)
 RUNNER_LONG_POLL_SECONDS = env.float("RUNNER_LONG_POLL_SECONDS", default=20.0)
+# How waiting is woken (README "The runner channel at scale"). PostgreSQL LISTEN/NOTIFY between processes;
+# RUNNER_CHANNEL_IN_PROCESS=true (automatic without PostgreSQL) wakes within one process only.
+RUNNER_CHANNEL_IN_PROCESS = env.bool("RUNNER_CHANNEL_IN_PROCESS", default=False)
+# The safety net: how often one query looks for work or answers whose notification was lost.
+RUNNER_CHANNEL_SWEEP_SECONDS = env.float("RUNNER_CHANNEL_SWEEP_SECONDS", default=3.0)
+# The listening connection stays this long after the last waiter left (agents re-poll at once).
+RUNNER_CHANNEL_LINGER_SECONDS = env.float("RUNNER_CHANNEL_LINGER_SECONDS", default=120.0)
+# Threads (and so database connections) per process for the async long poll's queries.
+RUNNER_CHANNEL_DB_THREADS = env.int("RUNNER_CHANNEL_DB_THREADS", default=8)
+# Batched last-seen writes (0: a write per agent call) and the credential cache (0: off).
+RUNNER_SEEN_FLUSH_SECONDS = env.float("RUNNER_SEEN_FLUSH_SECONDS", default=5.0)
+RUNNER_CREDENTIAL_CACHE_SECONDS = env.float("RUNNER_CREDENTIAL_CACHE_SECONDS", default=60.0)
+# The pre-notification behaviour (a database look every 0.5 s per waiting agent), kept for comparison.
+RUNNER_CHANNEL_LEGACY_POLLING = env.bool("RUNNER_CHANNEL_LEGACY_POLLING", default=False)
 # An environment request the runner's agent has not picked up by then has failed (and its credential expired).
 ENVIRONMENT_PICKUP_SECONDS = env.int("ENVIRONMENT_PICKUP_SECONDS", default=600)
 

@@ -30,7 +30,8 @@ STATE_DIR = ROOT / ".demo" / "agent"
 
 ENV = {
     **os.environ,
-    "DEBUG": "true",
+    # Off, as in production: errors show the portal's own pages, never Django's URL list or tracebacks.
+    "DEBUG": "false",
     "PORTAL_ENV": "development",
     "PORTAL_BASE_URL": PORTAL,
     "BITBUCKET_CLOUD_WEB_URL": EMULATOR,
@@ -103,7 +104,8 @@ def main() -> None:
     agent_matches = runner_file.exists() and json.loads(runner_file.read_text()).get("portal") == PORTAL
     flags = ["--runner"] if agent_matches else ["--runner", "--new-token"]
     registration = json.loads(manage("seed_demo", *flags, capture=True).strip().splitlines()[-1])
-    web = spawn("manage.py", "runserver", f"{HOST}:{PORT}", "--noreload", log="web.log")
+    # ASGI, as in production: the runner agent's long poll waits without holding a thread (portal/asgi.py).
+    web = spawn("-m", "uvicorn", "portal.asgi:application", "--host", HOST, "--port", str(PORT), log="web.log")
     wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
     wait_for(f"{PORTAL}/accounts/login/", web, "The portal")
     if registration["registration_token"]:
@@ -128,6 +130,8 @@ def main() -> None:
     spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
     access = manage("seed_demo", "--access", EMULATOR, capture=True)
     spawn("manage.py", "webhooks_sweep", "--every", SWEEP_SECONDS, log="sweep.log")
+    # Prebuilds whose runner stopped answering fail; statuses the eager task could not post are retried.
+    spawn("manage.py", "prebuilds_sweep", "--every", SWEEP_SECONDS, log="prebuilds-sweep.log")
     # The outbox relay hands received webhook deliveries on; with eager Celery it also processes them.
     spawn("manage.py", "webhooks_relay", log="relay.log")
     print(
