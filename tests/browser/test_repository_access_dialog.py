@@ -86,6 +86,7 @@ def test_the_oauth_section_follows_the_enable_oauth_toggle(world, live_server, p
     modal.get_by_role("button", name="Continue").click()
     section = modal.locator("#oauth-section")
     expect(section).to_be_visible()
+    expect(modal).not_to_contain_text("{#")  # no template comment leaks into the page
     modal.get_by_label("Enable OAuth").uncheck()
     expect(section).to_be_hidden()
     modal.get_by_label("Enable OAuth").check()
