@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from integrations.connections.exchange import TokenRequestFailed, request_token
+from integrations.connections.health import connection_tell_once, status_set
 from integrations.connections.identity import Identity, fetch_identity, missing_scopes
 from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Method, Status
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Refresh this long before expiry, so a task or request never starts with a token about to die.
 REFRESH_MARGIN = timedelta(minutes=10)
+# A token that cannot be renewed and dies within this long is "expiring": the user should act.
+EXPIRING_WITHIN = timedelta(days=7)
 
 
 class ConnectionTransientError(Unavailable):
@@ -166,23 +169,30 @@ def _refresh_locked(connection: Connection) -> None:
 
 
 def _mark_broken(connection: Connection, status: str, message: str) -> None:
-    connection.status = status
+    status_set(connection, status)
     connection.last_error = message
-    connection.save(update_fields=["status", "last_error", "updated_at"])
+    connection.last_verified_at = timezone.now()  # a real answer from the provider
+    connection.save(update_fields=["status", "status_changed_at", "last_error", "last_verified_at", "updated_at"])
+    connection_tell_once(connection)
 
 
 def connection_verify(*, connection_id: int, _retried: bool = False) -> Connection:
     """Ask the provider who the token is and what it may do; classify the connection.
 
     401 means invalid (expired if past its expiry, else revoked); 403 for a scope means
-    insufficient scopes; 429 and 5xx are transient and change nothing but `last_error`.
+    insufficient scopes; 429 and 5xx are transient and change nothing but `last_error` (the task
+    marks "rate limited" / "unreachable" only once its retries are spent). A refresh that fails
+    transiently while the token still works leaves the connection "expiring", not broken.
     """
     connection = Connection.objects.select_related("integration__runner").get(pk=connection_id)
+    refresh_problem = ""
     if connection.method == Method.OAUTH and _needs_refresh(connection, force=False, rejected_access_token=None):
         try:
             connection = connection_refresh(connection_id=connection.pk)
         except ConnectionBroken:
             return Connection.objects.get(pk=connection.pk)
+        except ConnectionTransientError as exc:
+            refresh_problem = f"Could not renew the token ({exc}); it still works until it expires."
     integration = connection.integration
     now = timezone.now()
     try:
@@ -201,11 +211,13 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
         _mark_broken(connection, Status.EXPIRED if expired else Status.REVOKED, str(exc))
         return connection
     except InsufficientScope as exc:
-        connection.status = Status.INSUFFICIENT_SCOPES
+        status_set(connection, Status.INSUFFICIENT_SCOPES)
         connection.missing_scopes = list(exc.missing_scopes) or connection.missing_scopes
         connection.last_error = str(exc)
         connection.last_verified_at = now
-        connection.save(update_fields=["status", "missing_scopes", "last_error", "last_verified_at", "updated_at"])
+        connection.save(update_fields=["status", "status_changed_at", "missing_scopes", "last_error",
+                                       "last_verified_at", "updated_at"])
+        connection_tell_once(connection)
         return connection
     except ProviderError as exc:
         Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
@@ -214,18 +226,22 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
     connection.granted_scopes = list(identity.scopes)
     connection.missing_scopes = missing
     if missing:
-        connection.status = Status.INSUFFICIENT_SCOPES
+        status_set(connection, Status.INSUFFICIENT_SCOPES)
         connection.last_error = f"Missing scopes: {', '.join(missing)}. Reconnect and grant them."
     else:
-        expiring = connection.expires_at is not None and not connection.refresh_token and \
-            connection.expires_at <= now + REFRESH_MARGIN
-        connection.status = Status.EXPIRING if expiring else Status.ACTIVE
-        connection.last_error = ""
+        # A user-made token (PAT, API token) dying within a week needs a new one; an OAuth token is
+        # renewed by refresh, and without a refresh token only its last minutes are worth a warning.
+        window = REFRESH_MARGIN if connection.method == Method.OAUTH else EXPIRING_WITHIN
+        dies_soon = connection.expires_at is not None and not connection.refresh_token and \
+            connection.expires_at <= now + window
+        status_set(connection, Status.EXPIRING if dies_soon or refresh_problem else Status.ACTIVE)
+        connection.last_error = refresh_problem
     connection.git_author_name = identity.git_author_name or connection.git_author_name
     connection.git_author_email = identity.git_author_email or connection.git_author_email
     connection.display_name = identity.display_name or connection.display_name
     connection.last_verified_at = now
     connection.save()
+    connection_tell_once(connection)
     return connection
 
 

@@ -49,6 +49,9 @@
         var value = connection[el.getAttribute("data-field")];
         el.textContent = Array.isArray(value) ? value.join(" ") : (value || "");
       });
+      // The badge's colour follows the status (rendered red for "no connection yet" before).
+      var badge = details.querySelector("[data-badge]");
+      if (badge && connection.badge) badge.className = "badge " + connection.badge;
       var button = section.querySelector("form[data-connect] button");
       if (button) button.textContent = "Reconnect";
     }
