@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from integrations import services
 from integrations.forms import ScmIntegrationForm
 from integrations.host_check import HostCheck, host_check_for_form
-from integrations.models import Connection, ScmIntegration
+from integrations.models import Connection, ScmIntegration, SweepRun
 from integrations.providers import PROVIDER_CHOICES
 from integrations.submit import integration_submit
 from runners.admin import RunnerAdmin
@@ -152,6 +152,8 @@ class ScmIntegrationAdmin(admin.ModelAdmin):
 class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["user", "integration", "method", "username", "status", "last_verified_at", "expires_at"]
     list_filter = ["status", "method", "integration__provider", "organization"]
+    actions = ["verify_now", "refresh_now"]
+    change_list_template = "admin/integrations/connection/change_list.html"
     list_select_related = ["user", "integration", "integration__runner"]
     search_fields = ["user__email", "username", "git_author_email"]
     exclude = ["access_token_encrypted", "refresh_token_encrypted"]
@@ -173,8 +175,54 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_verified_at",
         "last_error",
         "broken_notified_at",
+        "verify_queued_at",
+        "status_changed_at",
         "created_at",
     ]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Verify now (queue a verify of each selected connection)")
+    def verify_now(self, request, queryset):
+        from integrations.tasks import connection_verify_task
+
+        ids = list(queryset.values_list("pk", flat=True))
+        for connection_id in ids:
+            connection_verify_task.delay(connection_id)
+        self.message_user(request, f"Queued a verify of {len(ids)} connection{'s' if len(ids) != 1 else ''}.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Refresh now (renew each selected OAuth token through its runner)")
+    def refresh_now(self, request, queryset):
+        from integrations.models.connection import Method
+        from integrations.tasks import connection_refresh_task
+
+        ids = list(queryset.filter(method=Method.OAUTH).exclude(refresh_token_encrypted="")
+                   .values_list("pk", flat=True))
+        for connection_id in ids:
+            connection_refresh_task.delay(connection_id, force=True)
+        skipped = queryset.count() - len(ids)
+        note = f" {skipped} without a refresh token (not OAuth, or none given) skipped." if skipped else ""
+        self.message_user(request, f"Queued a refresh of {len(ids)} connection{'s' if len(ids) != 1 else ''}.{note}",
+                          messages.SUCCESS if ids else messages.WARNING)
+
+    def get_urls(self):
+        from django.urls import path
+
+        from integrations.health_admin import connection_health_view
+
+        custom = [path("health/", self.admin_site.admin_view(connection_health_view), name="connection_health")]
+        return custom + super().get_urls()
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ["kind", "started_at", "finished_at", "duration_s", "queued", "skipped", "errors"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

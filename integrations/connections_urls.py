@@ -10,5 +10,6 @@ urlpatterns = [
     path("", connections.connection_list, name="connection_list"),
     path("<int:integration_id>/status/", connections.connection_status, name="connection_status"),
     path("<int:integration_id>/done/", connections.connection_oauth_done, name="connection_oauth_done"),
+    path("<int:connection_id>/test/", connections.connection_test, name="connection_test"),
     path("<int:connection_id>/disconnect/", connections.connection_disconnect, name="connection_disconnect"),
 ]

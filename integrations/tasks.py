@@ -52,9 +52,9 @@ def connection_verify_task(self, connection_id: int) -> None:
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)
-def connection_refresh_task(self, connection_id: int) -> None:
+def connection_refresh_task(self, connection_id: int, force: bool = False) -> None:
     try:
-        services.connection_refresh(connection_id=connection_id)
+        services.connection_refresh(connection_id=connection_id, force=force)
     except Connection.DoesNotExist:
         logger.info("Connection %s is gone; nothing to refresh", connection_id)
     except services.ConnectionBroken:

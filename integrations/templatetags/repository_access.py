@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from integrations.selectors import integration_list
+from integrations.selectors import integration_health, integration_list
 
 register = template.Library()
 
@@ -13,5 +13,10 @@ def repository_access_section(org, membership, runner):
         "org": org,
         "runner": runner,
         "can_edit": membership.has_role("admin"),
-        "integrations": list(integration_list(runner=runner)),
+        "integrations": [_with_health(i) for i in integration_list(runner=runner)],
     }
+
+
+def _with_health(integration):
+    integration.health = integration_health(integration)
+    return integration

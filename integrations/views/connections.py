@@ -11,10 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.connections import selectors, services
 from integrations.models import Connection
+from integrations.models.connection import Status
 from integrations.oauth import popup
 from portal.errors import ValidationFailed, error_body
 from portal.numbers import finite_float
@@ -35,6 +36,7 @@ def connection_summary(connection: Connection | None) -> dict | None:
         "missing_scopes": list(connection.missing_scopes or []),
         "status": connection.status,
         "status_display": connection.get_status_display(),
+        "badge": connection.badge,
     }
 
 
@@ -46,10 +48,13 @@ def connection_list(request, org_slug: str):
     here = request.get_full_path()
     rows = []
     for integration in selectors.integration_list_oauth(org=org):
+        connection = connections.get(integration.pk)
         rows.append({
             "integration": integration,
             "label": integration.spec.label,
-            "connection": connections.get(integration.pk),
+            "connection": connection,
+            "required_scopes": integration.spec.required_scopes(),
+            "problem": plain_problem(connection) if connection else "",
             "can_connect": integration.oauth_ready,
             "popup_next": popup.done_url(integration, popup=True),
             "page_next": popup.done_url(integration, popup=False, return_to=here),
@@ -119,3 +124,44 @@ def connection_disconnect(request, org_slug: str, connection_id: int):
     return render(request, "integrations/connections_disconnect.html", {
         "org": org, "connection": connection, "label": label,
     })
+
+
+@login_required
+@require_POST
+def connection_test(request, org_slug: str, connection_id: int):
+    """"Test": verify the user's connection with the provider now, and say what came back."""
+    org, _ = org_for_user(request.user, org_slug)
+    connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
+    label = connection.integration.spec.label
+    try:
+        connection = services.connection_verify(connection_id=connection.pk)
+    except services.ConnectionTransientError as exc:
+        wait = f" Try again in {exc.retry_after} seconds." if exc.retry_after else " Try again later."
+        messages.warning(request, f"{label} did not answer the test; the connection's status is unchanged.{wait}")
+    else:
+        if connection.is_healthy:
+            messages.success(request, f"{label} account {connection.username} works.")
+        else:
+            messages.error(request, f"{label} account {connection.username}: {connection.get_status_display()}. "
+                                    f"{plain_problem(connection)}")
+    return redirect(f"{reverse('connection_list', args=[org.slug])}#integration-{connection.integration_id}")
+
+
+def plain_problem(connection: Connection) -> str:
+    """What is wrong and what to do, in plain words (the page, the banner and the Test answer)."""
+    from integrations.connections.health import ADVICE
+
+    if connection.status == Status.INSUFFICIENT_SCOPES and connection.missing_scopes:
+        reasons = {s.name: s.reason for s in connection.integration.spec.scopes}
+        needs = "; ".join(f"{name} ({reasons[name]})" if reasons.get(name) else name
+                          for name in connection.missing_scopes)
+        return f"It lacks {needs}. Reconnect and grant them."
+    if connection.is_broken:
+        return f"{ADVICE.get(connection.status, '')} Reconnect to continue."
+    if connection.status == Status.UNREACHABLE:
+        return "The provider did not answer after several tries; the portal keeps trying."
+    if connection.status == Status.RATE_LIMITED:
+        return "The provider asked the portal to slow down; it will check again after the wait."
+    if connection.status == Status.EXPIRING:
+        return connection.last_error or "The token expires soon; create a new one or reconnect."
+    return ""
