@@ -60,7 +60,7 @@ def _send_broken_email(connection_id: int) -> None:
                   .filter(pk=connection_id).first())
     if connection is None or not connection.user.email:
         return
-    label = connection.integration.spec.label
+    label = connection.integration.spec.name
     url = settings.PORTAL_BASE_URL + reverse("connection_list", args=[connection.organization.slug])
     context = {"connection": connection, "label": label, "url": url,
                "advice": ADVICE.get(connection.status, ""), "missing": list(connection.missing_scopes or [])}

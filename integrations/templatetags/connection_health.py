@@ -23,7 +23,7 @@ def connection_banner(context):
         integration = connection.integration
         org_slug = connection.organization.slug
         here = request.get_full_path()
-        row = {"connection": connection, "label": integration.spec.label,
+        row = {"connection": connection, "label": integration.spec.name,
                "list_url": f"{reverse('connection_list', args=[org_slug])}#integration-{integration.pk}",
                # OAuth: Reconnect opens the popup flow right here; a token: the page where it is re-entered.
                "oauth": connection.method == Method.OAUTH and integration.oauth_ready and bool(integration.oauth_key)}

@@ -132,7 +132,7 @@ def connection_test(request, org_slug: str, connection_id: int):
     """"Test": verify the user's connection with the provider now, and say what came back."""
     org, _ = org_for_user(request.user, org_slug)
     connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
-    label = connection.integration.spec.label
+    label = connection.integration.spec.name
     try:
         connection = services.connection_verify(connection_id=connection.pk)
     except services.ConnectionTransientError as exc:
