@@ -13,8 +13,9 @@ from integrations.models import ScmIntegration
 from integrations.models.integration import oauth_key_for
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
-from runners.agent.sealing import seal_client_secret
 from runners.models import Runner
+from runners.protocol.sealing import client_secret_document, sealing_info
+from runners.sealing import seal_for_runner
 
 
 def integration_summary(integration: ScmIntegration) -> dict:
@@ -34,17 +35,15 @@ def integration_summary(integration: ScmIntegration) -> dict:
 @sensitive_variables()
 def _seal_secret(integration: ScmIntegration, secret: str) -> None:
     runner = integration.runner
-    blob = seal_client_secret(
-        runner.public_key,
-        runner_id=runner.pk,
-        integration_id=integration.pk,
-        client_id=integration.client_id,
-        client_secret=secret,
-        token_url=integration.token_url,
-        client_auth=integration.spec.client_auth,
+    # The runner's hybrid key when its agent registered one: the portal seals post-quantum when it can.
+    sealed = seal_for_runner(
+        runner=runner,
+        plaintext=client_secret_document(client_id=integration.client_id, client_secret=secret,
+                                         token_url=integration.token_url, client_auth=integration.spec.client_auth),
+        info=sealing_info(runner.pk, integration.pk),
     )
-    integration.client_secret_sealed = blob.to_text()
-    integration.sealed_key_fingerprint = runner.key_fingerprint
+    integration.client_secret_sealed = sealed.to_text()
+    integration.sealed_key_fingerprint = sealed.key_fingerprint
     integration.secret_updated_at = timezone.now()
 
 

@@ -1,7 +1,7 @@
 """Encryption at rest with the portal's own key ring (MultiFernet, newest key first).
 
 Used for user tokens and runner job payloads: values the portal must read back. Client
-secrets are different: they are sealed to a runner (runners.agent.sealing) and never
+secrets are different: they are sealed to a runner (runners.protocol.sealing) and never
 decrypted here.
 """
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.oauth",
     "integrations.projects",
+    "environments",
 ]
 
 MIDDLEWARE = [

@@ -48,5 +48,6 @@ urlpatterns = [
     path("api/runner/v1/", include("runners.agent_api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("integrations.projects.api.urls")),
+    path("api/v1/", include("environments.api.urls")),
     path("hooks/", include("integrations.webhooks.urls")),
 ]

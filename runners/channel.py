@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,11 +22,10 @@ from portal.crypto import decrypt_str
 from portal.errors import Unavailable
 from runners import services
 from runners.models import Runner, RunnerJob, RunnerStatus
+from runners.protocol import jobs as protocol
 
 logger = logging.getLogger(__name__)
 
-JOB_OAUTH_TOKEN = "oauth.token"
-JOB_PING = "ping"
 # First checks come quickly (a warm agent answers in tens of ms), then back off to spare the database.
 _POLL_INTERVALS = (0.05, 0.1, 0.1, 0.2, 0.2, 0.3)
 _POLL_INTERVAL_MAX = 0.5
@@ -50,7 +50,10 @@ def _refresh_liveness(runner: Runner) -> None:
 
 
 def run_job(runner: Runner, kind: str, payload: dict, *, timeout: float | None = None) -> dict:
-    """Create a job for the runner's agent and return its result; raise Runner* errors (HTTP 503)."""
+    """Create a job for the runner's agent and return its raw result; raise Runner* errors (HTTP 503).
+
+    Portal code calls `request()` with a typed payload; this is the untyped layer under it.
+    """
     _refresh_liveness(runner)
     status = runner.status
     if status == RunnerStatus.PENDING:
@@ -101,19 +104,20 @@ def _answer(runner: Runner, job: RunnerJob, row: dict) -> dict:
     return result
 
 
-def oauth_token_request(runner: Runner, *, sealed_blob_text: str, integration_id: int, grant: dict) -> dict:
-    """Have the agent post `grant` to the token URL sealed with the client secret.
+def request(runner: Runner, payload: Any, *, timeout: float | None = None) -> Any:
+    """Send a typed payload (runners.protocol.jobs) and return the agent's typed result.
 
-    `grant` holds grant_type plus code/redirect_uri/code_verifier or refresh_token (and e.g. scope).
-    Returns {"status": int, "body": dict}: the provider's token endpoint response as the agent got it.
+    The kind follows from the payload's class; an answer without the result's shape is a
+    RunnerJobFailed, like any other answer the portal cannot use.
     """
-    payload = {"sealed": sealed_blob_text, "integration_id": int(integration_id), "grant": dict(grant)}
-    result = run_job(runner, JOB_OAUTH_TOKEN, payload)
-    if not isinstance(result.get("status"), int) or not isinstance(result.get("body"), dict):
-        raise RunnerJobFailed(f"The runner {runner.name} sent a malformed token response.")
-    return {"status": result["status"], "body": result["body"]}
+    kind = protocol.kind_of(payload)
+    answer = run_job(runner, kind, protocol.encode(payload), timeout=timeout)
+    try:
+        return protocol.decode_result(kind, answer)
+    except protocol.ProtocolError as exc:
+        raise RunnerJobFailed(f"The runner {runner.name} sent a malformed {kind} answer ({exc}).") from None
 
 
-def runner_ping(runner: Runner, *, timeout: float | None = None) -> dict:
-    """A round trip through the agent: {"pong": true, "agent_version": ...}."""
-    return run_job(runner, JOB_PING, {}, timeout=timeout)
+def runner_ping(runner: Runner, *, timeout: float | None = None) -> protocol.PingResult:
+    """A round trip through the agent."""
+    return request(runner, protocol.PingPayload(), timeout=timeout)

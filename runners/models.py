@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from runners.agent.sealing import key_fingerprint
+from runners.protocol.sealing import key_fingerprint
 
 runner_name_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
@@ -50,6 +50,12 @@ class Runner(models.Model):
     public_key = models.TextField(blank=True, help_text="Base64 of the raw 32-byte X25519 public key.")
     key_suite = models.CharField(max_length=64, blank=True)
     key_registered_at = models.DateTimeField(null=True, blank=True)
+    # A post-quantum hybrid key (ML-KEM-768 + X25519) registered beside the X25519 one: everything the
+    # portal seals goes to it when present. Browsers keep sealing to `public_key` (WebCrypto has no ML-KEM).
+    hybrid_public_key = models.TextField(blank=True, help_text="Base64 of the raw ML-KEM-768 || X25519 public key.")
+    hybrid_key_suite = models.CharField(max_length=64, blank=True)
+    # The suites the agent said it can open; empty for agents that predate the field (they open key_suite only).
+    opens_suites = models.JSONField(default=list, blank=True)
     # Only hashes of the agent credential and the registration token: the values are shown once.
     credential_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     registration_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -100,6 +106,18 @@ class Runner(models.Model):
     @property
     def key_fingerprint(self) -> str:
         return key_fingerprint(self.public_key) if self.public_key else ""
+
+    @property
+    def hybrid_key_fingerprint(self) -> str:
+        return key_fingerprint(self.hybrid_public_key) if self.hybrid_public_key else ""
+
+    @property
+    def key_fingerprints(self) -> frozenset[str]:
+        """Every key a secret of this runner may be sealed to; a secret sealed to any other needs re-entry."""
+        return frozenset(f for f in (self.key_fingerprint, self.hybrid_key_fingerprint) if f)
+
+    def can_open(self, suite: str) -> bool:
+        return suite in (self.opens_suites or [self.key_suite])
 
     @property
     def registration_token_active(self) -> bool:

@@ -18,8 +18,15 @@ from portal.crypto import encrypt_str
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import Organization, User
 from portal.services import hash_token
-from runners.agent.sealing import SUITES, SealError, key_fingerprint, seal
 from runners.models import Runner, RunnerJob
+from runners.protocol.sealing import (
+    KEY_KIND_HYBRID,
+    KEY_KIND_X25519,
+    KEY_SUITES,
+    SUITES,
+    SealError,
+    seal,
+)
 
 REGISTRATION_TOKEN_PREFIX = "rrt_"
 CREDENTIAL_PREFIX = "rnc_"
@@ -104,15 +111,32 @@ def runner_registration_token_regenerate(*, runner: Runner, actor: User | None) 
     return token
 
 
-def _check_public_key(public_key: str, suite: str) -> None:
-    if suite not in SUITES:
-        raise ValidationFailed(f"suite: Unsupported key suite {suite!r}; this portal supports {', '.join(SUITES)}.",
-                               fields={"suite": ["Unsupported key suite."]})
+def _check_public_key(public_key: str, suite: str, *, kind: str = KEY_KIND_X25519, field: str = "public_key",
+                      suite_field: str = "suite") -> None:
+    if suite != KEY_SUITES[kind]:
+        message = f"Unsupported key suite {suite!r}; this portal takes {KEY_SUITES[kind]} here."
+        raise ValidationFailed(f"{suite_field}: {message}", fields={suite_field: ["Unsupported key suite."]})
     try:
         # A trial seal rejects malformed and degenerate keys now, not when an admin saves a secret.
         seal(public_key, b"probe", b"scm-portal/v1 key-check", suite=suite)
     except SealError as exc:
-        raise ValidationFailed(f"public_key: {exc}", fields={"public_key": [str(exc)]}) from None
+        raise ValidationFailed(f"{field}: {exc}", fields={field: [str(exc)]}) from None
+
+
+def _checked_keys(public_key: str, suite: str, hybrid_public_key: str, hybrid_suite: str,
+                  opens_suites: list[str] | None) -> dict:
+    """The key fields to write. No hybrid key means none (a rotation to X25519 drops the old one)."""
+    _check_public_key(public_key, suite)
+    if bool(hybrid_public_key) != bool(hybrid_suite):
+        raise ValidationFailed("hybrid_suite: Send the hybrid public key and its suite together.",
+                               fields={"hybrid_suite": ["Send it with hybrid_public_key."]})
+    if hybrid_public_key:
+        _check_public_key(hybrid_public_key, hybrid_suite, kind=KEY_KIND_HYBRID, field="hybrid_public_key",
+                          suite_field="hybrid_suite")
+    # Only suites this portal knows; the registered keys' own suites are opened by definition.
+    opens = {name for name in (opens_suites or []) if name in SUITES} | {suite} | ({hybrid_suite} - {""})
+    return {"public_key": public_key, "key_suite": suite, "hybrid_public_key": hybrid_public_key or "",
+            "hybrid_key_suite": hybrid_suite or "", "opens_suites": sorted(opens)}
 
 
 def _agent_label(runner: Runner) -> str:
@@ -122,7 +146,8 @@ def _agent_label(runner: Runner) -> str:
 # The transaction is a `with` block: transaction.atomic's decorator frame would hold the tokens as kwds.
 @sensitive_variables("registration_token", "credential")
 def runner_register(
-    *, registration_token: str, public_key: str, suite: str, agent_version: str = "", hostname: str = ""
+    *, registration_token: str, public_key: str, suite: str, agent_version: str = "", hostname: str = "",
+    hybrid_public_key: str = "", hybrid_suite: str = "", opens_suites: list[str] | None = None,
 ) -> tuple[Runner, str]:
     """Consumes a registration token; returns the runner and its new agent credential (shown once)."""
     with transaction.atomic():
@@ -134,11 +159,13 @@ def runner_register(
         if runner.registration_token_expires_at is None or runner.registration_token_expires_at <= timezone.now():
             raise Forbidden("This registration token has expired. Generate a new one on the runner's page.",
                             code="expired_registration_token")
-        _check_public_key(public_key, suite)
-        before = {"fingerprint": runner.key_fingerprint}
+        keys = _checked_keys(public_key, suite, hybrid_public_key, hybrid_suite, opens_suites)
+        before = _key_summary(runner)
         credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
         now = timezone.now()
-        runner.public_key, runner.key_suite, runner.key_registered_at = public_key, suite, now
+        for field, value in keys.items():
+            setattr(runner, field, value)
+        runner.key_registered_at = now
         runner.credential_hash = hash_token(credential)
         runner.registration_token_hash = None
         runner.registration_token_expires_at = None
@@ -147,32 +174,47 @@ def runner_register(
         runner.save()
         audit_record(organization=runner.organization, actor=None, actor_label=_agent_label(runner),
                      action="runner.registered", target=runner, before=before,
-                     after={"fingerprint": runner.key_fingerprint, "hostname": runner.hostname})
+                     after={**_key_summary(runner), "hostname": runner.hostname})
         return runner, credential
 
 
+def _key_summary(runner: Runner) -> dict:
+    summary = {"fingerprint": runner.key_fingerprint}
+    if runner.hybrid_public_key:
+        summary.update(hybrid_fingerprint=runner.hybrid_key_fingerprint, hybrid_suite=runner.hybrid_key_suite)
+    return summary
+
+
 @transaction.atomic
-def runner_rotate_key(*, runner: Runner, public_key: str, suite: str) -> Runner:
-    """A new agent key. Secrets sealed to the old key cannot be re-sealed here: they need re-entry."""
-    _check_public_key(public_key, suite)
+def runner_rotate_key(*, runner: Runner, public_key: str, suite: str, hybrid_public_key: str = "",
+                      hybrid_suite: str = "", opens_suites: list[str] | None = None) -> Runner:
+    """New agent keys. Secrets sealed to the old keys cannot be re-sealed here: they need re-entry."""
+    keys = _checked_keys(public_key, suite, hybrid_public_key, hybrid_suite, opens_suites)
     runner = Runner.objects.select_for_update().select_related("organization").get(pk=runner.pk)
-    if runner.public_key == public_key:
+    if runner.public_key == public_key or (hybrid_public_key and runner.hybrid_public_key == hybrid_public_key):
         raise Conflict("This public key is already registered.")
-    before = {"fingerprint": runner.key_fingerprint}
-    runner.public_key, runner.key_suite, runner.key_registered_at = public_key, suite, timezone.now()
-    runner.save(update_fields=["public_key", "key_suite", "key_registered_at"])
+    before = _key_summary(runner)
+    for field, value in keys.items():
+        setattr(runner, field, value)
+    runner.key_registered_at = timezone.now()
+    runner.save(update_fields=[*keys, "key_registered_at"])
     audit_record(organization=runner.organization, actor=None, actor_label=_agent_label(runner),
-                 action="runner.key_rotated", target=runner, before=before,
-                 after={"fingerprint": key_fingerprint(public_key)})
+                 action="runner.key_rotated", target=runner, before=before, after=_key_summary(runner))
     return runner
 
 
-def runner_seen(*, runner: Runner, agent_version: str | None = None) -> None:
+def runner_seen(*, runner: Runner, agent_version: str | None = None, opens_suites: list[str] | None = None) -> None:
     """Every authenticated agent call lands here; no audit event, it is a pulse, not a change."""
     now = timezone.now()
     fields: dict = {"last_seen_at": now}
     if agent_version is not None and agent_version[:40] != runner.agent_version:
         fields["agent_version"] = agent_version[:40]
+    if opens_suites is not None:
+        # An upgraded agent says so in its heartbeat; the registered keys' suites always stay openable.
+        registered = {runner.key_suite, runner.hybrid_key_suite} - {""}
+        opens = sorted({name for name in opens_suites if name in SUITES} | registered)
+        if opens != sorted(runner.opens_suites or []):
+            fields["opens_suites"] = opens
     Runner.objects.filter(pk=runner.pk).update(**fields)
     for name, value in fields.items():
         setattr(runner, name, value)

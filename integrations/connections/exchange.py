@@ -16,7 +16,8 @@ from integrations.models import ScmIntegration
 from integrations.providers.http import BadRequest, provider_message
 from integrations.providers.tokens import TokenResponse, parse_token_response
 from portal.errors import Unavailable
-from runners.channel import oauth_token_request
+from runners import channel
+from runners.protocol.jobs import OAuthTokenPayload
 
 # OAuth errors (RFC 6749 5.2) that mean "this code / refresh token is no good", not "try later".
 _DEAD_GRANT_ERRORS = frozenset({"invalid_grant", "invalid_request", "unauthorized_client"})
@@ -33,8 +34,11 @@ class TokenRequestFailed(Exception):
 
 
 def _ask_runner(integration: ScmIntegration, grant: dict) -> dict:
-    return oauth_token_request(integration.runner, sealed_blob_text=integration.client_secret_sealed,
-                               integration_id=integration.pk, grant=grant)
+    """The agent posts `grant` to the token URL sealed with the client secret: {"status", "body"}."""
+    payload = OAuthTokenPayload(sealed=integration.client_secret_sealed, integration_id=integration.pk,
+                                grant=dict(grant))
+    answer = channel.request(integration.runner, payload)
+    return {"status": answer.status, "body": answer.body}
 
 
 def _ask_runner_in_own_connection(integration: ScmIntegration, grant: dict) -> dict:

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from integrations.providers import PROVIDER_CHOICES, Provider, ProviderSpec, get_provider
+from runners.protocol.sealing import SealedBlob, SealError
+from runners.sealing import suite_label
 
 
 def new_oauth_key() -> str:
@@ -100,9 +102,23 @@ class ScmIntegration(models.Model):
             return SecretState.WAITING_FOR_RUNNER
         if not self.client_secret_sealed:
             return SecretState.MISSING
-        if self.sealed_key_fingerprint != self.runner.key_fingerprint:
+        if self.sealed_key_fingerprint not in self.runner.key_fingerprints:
             return SecretState.NEEDS_REENTRY
         return SecretState.SET
+
+    @property
+    def sealed_suite(self) -> str:
+        """The suite named beside the ciphertext ("" when no secret is sealed)."""
+        if not self.client_secret_sealed:
+            return ""
+        try:
+            return SealedBlob.from_text(self.client_secret_sealed).suite
+        except SealError:
+            return ""
+
+    @property
+    def sealed_suite_label(self) -> str:
+        return suite_label(self.sealed_suite) if self.client_secret_sealed else ""
 
     @property
     def oauth_ready(self) -> bool:

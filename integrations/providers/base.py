@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from integrations.context.base import ContextParser
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential, raise_for_response
 from integrations.providers.protocol import (
     DemoApp,
@@ -106,6 +107,8 @@ class BaseProvider:
     oauth_connect: bool = False
     # The tokens users may paste instead of OAuth; none until the provider's package names them.
     token_kinds: tuple[TokenKind, ...] = ()
+    # Parses this provider's pasted context URLs (`providers/<id>/context.py`); None: not understood yet.
+    context_parser: ContextParser | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"

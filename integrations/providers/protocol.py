@@ -13,6 +13,7 @@ Members, and who calls them:
 - `demo_app(emulator_url)` — the OAuth app `make demo` registers in the emulator; None when there is none.
 - `token_kinds` — the tokens users may paste instead of OAuth (the Connections page, the API).
 - `token_credential(kind, login=, token=)` — how a pasted token of that kind is sent (Bearer, Basic).
+- `context_parser` — parses pasted context URLs (`context.py`; "New environment", `resolve_context`).
 - `check_token(host=, kind=, login=, token=, options=)` — ask the provider about a pasted token before it is
   stored, and again whenever it is verified: a `TokenCheck`, or `TokenRejected` in the user's terms. Transient
   failures (429, 5xx, timeouts) raise the typed errors of `providers.http` instead, so nothing is called
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 if TYPE_CHECKING:
     import httpx
 
+    from integrations.context.base import ContextParser
     from integrations.providers.base import ProviderSpec
     from integrations.providers.http import Credential
 
@@ -163,6 +165,9 @@ class Provider(Protocol):
     def demo_app(self, emulator_url: str) -> DemoApp | None: ...
 
     token_kinds: tuple[TokenKind, ...]
+
+    # The context-URL parser ("New environment"), or None: `integrations.context.parsing` dispatches to it.
+    context_parser: ContextParser | None
 
     def token_credential(self, kind: str, *, login: str, token: str) -> Credential: ...
 

@@ -1,3 +1,3 @@
 """The runner agent: a small process beside the runner. It imports nothing from Django or the portal."""
 
-AGENT_VERSION = "0.1.0"
+AGENT_VERSION = "0.2.0"

@@ -11,9 +11,24 @@ from pathlib import Path
 
 from runners.agent import AGENT_VERSION
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
-from runners.agent.sealing import SUITE_NAME, generate_private_key, key_fingerprint, public_key_b64
-from runners.agent.state import StateError, commit_new_key, is_registered, load, save_registration, stage_new_key
+from runners.agent.hybrid_key import HybridPrivateKey
+from runners.agent.state import (
+    StateError,
+    commit_new_key,
+    discard_staged,
+    is_registered,
+    load,
+    save_registration,
+    stage_new_key,
+)
 from runners.agent.worker import Worker
+from runners.protocol.sealing import (
+    HYBRID_SUITE_NAME,
+    SUITE_NAME,
+    generate_private_key,
+    key_fingerprint,
+    public_key_b64,
+)
 
 logger = logging.getLogger("runners.agent")
 DEFAULT_STATE_DIR = "~/.scm-runner"
@@ -27,14 +42,18 @@ def cmd_register(args) -> int:
     if not args.portal.startswith(("https://", "http://")):
         print("--portal must be an http(s) URL.", file=sys.stderr)
         return 1
-    private_key = generate_private_key()
-    public_key = public_key_b64(private_key)
+    private_key, hybrid_key = _new_keys(args.suite)
     with PortalClient(args.portal) as client:
-        registered = client.register(token=args.token, public_key=public_key, suite=SUITE_NAME,
-                                     hostname=args.hostname or socket.gethostname())
-    save_registration(directory, private_key=private_key, portal=args.portal, registered=registered)
+        registered = client.register(token=args.token, public_key=public_key_b64(private_key), suite=SUITE_NAME,
+                                     hostname=args.hostname or socket.gethostname(), **_hybrid_fields(hybrid_key))
+    save_registration(directory, private_key=private_key, portal=args.portal, registered=registered,
+                      hybrid_key=hybrid_key)
     print(f"Registered runner {registered['runner_name']} (#{registered['runner_id']}) of "
           f"{registered['organization']}. Key fingerprint {registered['key_fingerprint']}.")
+    if hybrid_key is not None:
+        print(f"Post-quantum hybrid key ({HYBRID_SUITE_NAME}) fingerprint "
+              f"{registered.get('hybrid_key_fingerprint') or key_fingerprint(hybrid_key.public_key_b64())}: "
+              "the portal seals with it.")
     print(f"Start it with: python -m runners.agent run --state-dir {args.state_dir}")
     return 0
 
@@ -45,20 +64,33 @@ def cmd_run(args) -> int:
     return worker.run(once=args.once)
 
 
+def _new_keys(suite: str) -> tuple:
+    """A new X25519 key always (browsers seal to it, and old portals know only it), plus a hybrid one."""
+    return generate_private_key(), (HybridPrivateKey.generate() if suite == "hybrid" else None)
+
+
+def _hybrid_fields(hybrid_key: HybridPrivateKey | None) -> dict:
+    if hybrid_key is None:
+        return {}
+    return {"hybrid_public_key": hybrid_key.public_key_b64(), "hybrid_suite": HYBRID_SUITE_NAME}
+
+
 def cmd_rotate_key(args) -> int:
     state = load(Path(args.state_dir))
-    private_key = generate_private_key()
+    private_key, hybrid_key = _new_keys(args.suite)
     public_key = public_key_b64(private_key)
-    staged = stage_new_key(state, private_key)
+    staged = stage_new_key(state, private_key, hybrid_key)
     with PortalClient(state.portal, state.credential) as client:
         try:
-            answer = client.rotate_key(public_key=public_key, suite=SUITE_NAME)
+            answer = client.rotate_key(public_key=public_key, suite=SUITE_NAME, **_hybrid_fields(hybrid_key))
         except BaseException:
-            staged.unlink(missing_ok=True)  # the portal keeps the old key; so do we
+            discard_staged(staged)  # the portal keeps the old keys; so do we
             raise
-    commit_new_key(state, staged, private_key, answer.get("key_fingerprint", key_fingerprint(public_key)))
-    print(f"New key registered, fingerprint {answer.get('key_fingerprint')}. Client secrets sealed to the old "
-          "key must be entered again in the portal.")
+    commit_new_key(state, staged, private_key, answer.get("key_fingerprint", key_fingerprint(public_key)),
+                   hybrid_key)
+    suite = f"{HYBRID_SUITE_NAME} (post-quantum hybrid)" if hybrid_key else SUITE_NAME
+    print(f"New keys registered, fingerprint {answer.get('key_fingerprint')}; the portal now seals with {suite}. "
+          "Client secrets sealed to the old key must be entered again in the portal.")
     return 0
 
 
@@ -66,16 +98,25 @@ def cmd_status(args) -> int:
     state = load(Path(args.state_dir))
     local = {"runner_id": state.runner_id, "runner_name": state.runner_name, "organization": state.organization,
              "portal": state.portal, "key_fingerprint": key_fingerprint(public_key_b64(state.private_key)),
+             "hybrid_key_fingerprint": key_fingerprint(state.hybrid_key.public_key_b64()) if state.hybrid_key else None,
              "agent_version": AGENT_VERSION}
     try:
         with PortalClient(state.portal, state.credential) as client:
             remote = client.me()
         local["portal_status"] = remote.get("status")
-        local["key_matches_portal"] = remote.get("key_fingerprint") == local["key_fingerprint"]
+        local["key_matches_portal"] = (remote.get("key_fingerprint") == local["key_fingerprint"]
+                                       and (remote.get("hybrid_key_fingerprint") or None)
+                                       == local["hybrid_key_fingerprint"])
     except (PortalError, PortalUnreachable) as exc:
         local["portal_error"] = str(exc)
     print(json.dumps(local, indent=2))
     return 0 if local.get("key_matches_portal") else 1
+
+
+SUITE_ARG = ("--suite",)
+SUITE_OPTIONS = {"choices": ("hybrid", "x25519"), "default": "hybrid",
+                 "help": "hybrid (default): an ML-KEM-768 + X25519 key as well, used for everything the portal "
+                         "seals; x25519: the classic key only"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,10 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--token", required=True, help="the registration token the portal showed")
     register.add_argument("--hostname", default="", help="reported to the portal (default: this host's name)")
     register.add_argument("--force", action="store_true", help="replace an existing registration")
+    register.add_argument(*SUITE_ARG, **SUITE_OPTIONS)
     run = sub.add_parser("run", help="serve the portal's jobs until stopped")
     run.add_argument("--once", action="store_true", help="look for one job without waiting, then exit")
     run.add_argument("--wait", type=float, default=20.0, help="long-poll seconds (the portal caps it)")
-    sub.add_parser("rotate-key", help="register a new key pair (secrets sealed to the old one need re-entry)")
+    rotate = sub.add_parser("rotate-key", help="register new keys (secrets sealed to the old ones need re-entry)")
+    rotate.add_argument(*SUITE_ARG, **SUITE_OPTIONS)
     sub.add_parser("status", help="show this agent's registration and what the portal thinks of it")
     for sp in sub.choices.values():
         sp.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from runners.agent import AGENT_VERSION
+from runners.protocol.sealing import SUITES
 
 API_PREFIX = "/api/runner/v1/"
 CONNECT_TIMEOUT = 10.0
@@ -44,6 +45,16 @@ def _raise_for(response: httpx.Response) -> None:
     raise PortalError(response.status_code, code, message)
 
 
+def _key_extras(hybrid_public_key: str, hybrid_suite: str) -> dict:
+    # `opens_suites` tells the portal which suites this agent can open, so it never seals (or lets a
+    # browser seal) to one it cannot. Older agents send nothing: the portal then uses only the suite
+    # of the key they registered.
+    body: dict = {"opens_suites": sorted(SUITES)}
+    if hybrid_public_key:
+        body.update(hybrid_public_key=hybrid_public_key, hybrid_suite=hybrid_suite)
+    return body
+
+
 class PortalClient:
     def __init__(self, portal: str, credential: str | None = None, *, transport: httpx.BaseTransport | None = None):
         headers = {"User-Agent": f"scm-runner-agent/{AGENT_VERSION}", "Accept": "application/json"}
@@ -72,16 +83,19 @@ class PortalClient:
         _raise_for(response)
         return response
 
-    def register(self, *, token: str, public_key: str, suite: str, hostname: str) -> dict:
+    def register(self, *, token: str, public_key: str, suite: str, hostname: str, hybrid_public_key: str = "",
+                 hybrid_suite: str = "") -> dict:
         body = {"registration_token": token, "public_key": public_key, "suite": suite,
-                "agent_version": AGENT_VERSION, "hostname": hostname}
+                "agent_version": AGENT_VERSION, "hostname": hostname, **_key_extras(hybrid_public_key, hybrid_suite)}
         return self._call("POST", "register", json=body).json()
 
-    def rotate_key(self, *, public_key: str, suite: str) -> dict:
-        return self._call("POST", "rotate-key", json={"public_key": public_key, "suite": suite}).json()
+    def rotate_key(self, *, public_key: str, suite: str, hybrid_public_key: str = "", hybrid_suite: str = "") -> dict:
+        body = {"public_key": public_key, "suite": suite, **_key_extras(hybrid_public_key, hybrid_suite)}
+        return self._call("POST", "rotate-key", json=body).json()
 
     def heartbeat(self) -> dict:
-        return self._call("POST", "heartbeat", json={"agent_version": AGENT_VERSION}).json()
+        return self._call("POST", "heartbeat", json={"agent_version": AGENT_VERSION,
+                                                     "opens_suites": sorted(SUITES)}).json()
 
     def me(self) -> dict:
         return self._call("GET", "me").json()

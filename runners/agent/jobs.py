@@ -1,4 +1,4 @@
-"""What the agent does with each kind of job. An unknown kind is an error, never a guess."""
+"""What the agent does with each kind of job (runners.protocol.jobs). An unknown kind is an error, never a guess."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from runners.agent import AGENT_VERSION
-from runners.agent.sealing import SealedBlob, SealError, open_client_secret
 from runners.agent.state import AgentState
+from runners.protocol import jobs as protocol
+from runners.protocol.jobs import JobKind, OAuthTokenPayload, OAuthTokenResult, PingPayload, PingResult
+from runners.protocol.sealing import SealedBlob, SealError, open_client_secret
 
 logger = logging.getLogger("runners.agent")
 
@@ -27,11 +30,12 @@ class JobError(Exception):
     """A job failed for a reason worth telling the portal (the message holds no secrets)."""
 
 
-Handler = Callable[[AgentState, dict], dict]
+# (state, typed payload) -> typed result; raise JobError for a failure worth telling the portal.
+Handler = Callable[[AgentState, Any], Any]
 
 
-def ping(state: AgentState, payload: dict) -> dict:
-    return {"pong": True, "agent_version": AGENT_VERSION, "time": time.time()}
+def ping(state: AgentState, payload: PingPayload) -> PingResult:
+    return PingResult(pong=True, agent_version=AGENT_VERSION, time=time.time())
 
 
 def _parse_body(response: httpx.Response, raw: bytes) -> dict:
@@ -49,20 +53,20 @@ def _parse_body(response: httpx.Response, raw: bytes) -> dict:
     return {"raw": text[:2000]}
 
 
-def oauth_token(state: AgentState, payload: dict, *, transport: httpx.BaseTransport | None = None) -> dict:
+def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
+                transport: httpx.BaseTransport | None = None) -> OAuthTokenResult:
     try:
-        blob = SealedBlob.from_text(str(payload["sealed"]))
-        integration_id = int(payload["integration_id"])
-        grant = payload["grant"]
-    except (KeyError, TypeError, ValueError, SealError):
-        raise JobError("Malformed oauth.token job: it needs sealed, integration_id and grant.") from None
-    if not isinstance(grant, dict) or grant.get("grant_type") not in ALLOWED_GRANTS:
+        blob = SealedBlob.from_text(payload.sealed)
+    except SealError:
+        raise JobError("Malformed oauth.token job: sealed is not a sealed blob.") from None
+    integration_id, grant = payload.integration_id, payload.grant
+    if grant.get("grant_type") not in ALLOWED_GRANTS:
         raise JobError(f"Refused grant type; allowed: {', '.join(sorted(ALLOWED_GRANTS))}.")
     unknown = set(grant) - GRANT_FIELDS
     if unknown:
         raise JobError(f"Refused grant fields: {', '.join(sorted(unknown))}.")
     try:
-        document = open_client_secret(state.private_key, blob, runner_id=state.runner_id,
+        document = open_client_secret(state.keys, blob, runner_id=state.runner_id,
                                       integration_id=integration_id)
     except SealError as exc:
         raise JobError(f"Cannot open the client secret: {exc} Re-enter the secret in the portal.") from None
@@ -90,20 +94,25 @@ def oauth_token(state: AgentState, payload: dict, *, transport: httpx.BaseTransp
         raise JobError(f"Cannot reach the token endpoint {parts.hostname}: {type(exc).__name__}.") from None
     logger.info("oauth.token %s for integration %s: HTTP %s", grant["grant_type"], integration_id,
                 response.status_code)
-    return {"status": response.status_code, "body": _parse_body(response, raw)}
+    return OAuthTokenResult(status=response.status_code, body=_parse_body(response, raw))
 
 
-HANDLERS: dict[str, Handler] = {"ping": ping, "oauth.token": oauth_token}
+HANDLERS: dict[JobKind, Handler] = {JobKind.PING: ping, JobKind.OAUTH_TOKEN: oauth_token}
 
 
 def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:
     """Run one job; returns (ok, result, error). Never raises for a job's own failure."""
-    handler = HANDLERS.get(str(job.get("kind")))
+    kind = str(job.get("kind"))
+    handler = HANDLERS.get(kind)  # a StrEnum key matches its plain string
     if handler is None:
-        return False, None, f"Unknown job kind {job.get('kind')!r}; this agent ({AGENT_VERSION}) handles " \
+        return False, None, f"Unknown job kind {kind!r}; this agent ({AGENT_VERSION}) handles " \
                             f"{', '.join(sorted(HANDLERS))}."
     try:
-        return True, handler(state, job.get("payload") or {}), ""
+        payload = protocol.decode_payload(kind, job.get("payload") or {})
+    except protocol.ProtocolError as exc:
+        return False, None, f"Malformed {kind} job: {exc}"
+    try:
+        return True, protocol.encode(handler(state, payload)), ""
     except JobError as exc:
         return False, None, str(exc)
     except Exception as exc:  # a bug in a handler must not kill the agent or leak locals into the portal

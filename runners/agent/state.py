@@ -9,10 +9,20 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from runners.agent.sealing import load_private_key, save_private_key, write_private_file
+from runners.agent.hybrid_key import HybridPrivateKey, load_hybrid_key, save_hybrid_key
+from runners.protocol.sealing import (
+    KEY_KIND_HYBRID,
+    KEY_KIND_X25519,
+    load_private_key,
+    save_private_key,
+    write_private_file,
+)
 
 KEY_FILE = "private_key.pem"
 NEW_KEY_FILE = "private_key.new.pem"
+# Present only when the agent registered a post-quantum hybrid key (register/rotate-key --suite hybrid).
+HYBRID_KEY_FILE = "hybrid_key.pem"
+NEW_HYBRID_KEY_FILE = "hybrid_key.new.pem"
 CREDENTIAL_FILE = "credential"
 RUNNER_FILE = "runner.json"
 
@@ -30,9 +40,40 @@ class AgentState:
     organization: str
     credential: str
     private_key: X25519PrivateKey
+    hybrid_key: HybridPrivateKey | None = None
+    key_stamp: tuple = ()
 
     def __repr__(self) -> str:
         return f"AgentState(runner={self.runner_name!r} #{self.runner_id}, portal={self.portal!r})"
+
+    def reload_keys_if_rotated(self) -> bool:
+        """`rotate-key` may run beside a running agent: pick up the new key files before opening a blob,
+        instead of failing every secret sealed to them until a restart."""
+        stamp = _key_stamp(self.directory)
+        if stamp == self.key_stamp:
+            return False
+        self.private_key = load_private_key(self.directory / KEY_FILE)
+        hybrid = self.directory / HYBRID_KEY_FILE
+        self.hybrid_key = load_hybrid_key(hybrid) if hybrid.exists() else None
+        self.key_stamp = stamp
+        return True
+
+    @property
+    def keys(self) -> dict:
+        """The private keys by kind, for sealing.open_blob: a blob's suite picks its key."""
+        return {KEY_KIND_X25519: self.private_key,
+                KEY_KIND_HYBRID: self.hybrid_key.hpke_key if self.hybrid_key else None}
+
+
+def _key_stamp(directory: Path) -> tuple:
+    stamp = []
+    for name in (KEY_FILE, HYBRID_KEY_FILE):
+        try:
+            st = (directory / name).stat()
+            stamp.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            stamp.append(None)
+    return tuple(stamp)
 
 
 def prepare_directory(directory: Path) -> Path:
@@ -48,9 +89,14 @@ def is_registered(directory: Path) -> bool:
     return (directory / CREDENTIAL_FILE).exists() and (directory / RUNNER_FILE).exists()
 
 
-def save_registration(directory: Path, *, private_key: X25519PrivateKey, portal: str, registered: dict) -> None:
+def save_registration(directory: Path, *, private_key: X25519PrivateKey, portal: str, registered: dict,
+                      hybrid_key: HybridPrivateKey | None = None) -> None:
     directory = prepare_directory(directory)
     save_private_key(directory / KEY_FILE, private_key)
+    if hybrid_key is not None:
+        save_hybrid_key(directory / HYBRID_KEY_FILE, hybrid_key)
+    else:
+        (directory / HYBRID_KEY_FILE).unlink(missing_ok=True)  # --force over a hybrid registration
     write_private_file(directory / CREDENTIAL_FILE, registered["credential"].encode())
     meta = {"portal": portal, "runner_id": registered["runner_id"], "runner_name": registered.get("runner_name", ""),
             "organization": registered.get("organization", ""), "key_fingerprint": registered.get("key_fingerprint")}
@@ -64,7 +110,9 @@ def load(directory: Path) -> AgentState:
     mode = directory.stat().st_mode & 0o777
     if mode & 0o077:
         raise StateError(f"{directory} is readable by others (mode {mode:o}); run chmod 700 on it.")
-    for name in (KEY_FILE, CREDENTIAL_FILE):
+    for name in (KEY_FILE, CREDENTIAL_FILE, HYBRID_KEY_FILE):
+        if name == HYBRID_KEY_FILE and not (directory / name).exists():
+            continue
         file_mode = (directory / name).stat().st_mode & 0o777
         if file_mode & 0o077:
             raise StateError(f"{directory / name} is readable by others (mode {file_mode:o}); run chmod 600 on it.")
@@ -75,21 +123,40 @@ def load(directory: Path) -> AgentState:
             runner_name=str(meta.get("runner_name", "")), organization=str(meta.get("organization", "")),
             credential=(directory / CREDENTIAL_FILE).read_text().strip(),
             private_key=load_private_key(directory / KEY_FILE),
+            hybrid_key=load_hybrid_key(directory / HYBRID_KEY_FILE) if (directory / HYBRID_KEY_FILE).exists() else None,
+            key_stamp=_key_stamp(directory),
         )
     except (OSError, ValueError, KeyError) as exc:
         raise StateError(f"{directory} is damaged: {exc}") from None
 
 
-def stage_new_key(state: AgentState, private_key: X25519PrivateKey) -> Path:
+def stage_new_key(state: AgentState, private_key: X25519PrivateKey,
+                  hybrid_key: HybridPrivateKey | None = None) -> list[Path]:
     """Written before the portal hears of it, so a crash mid-rotation never loses the key the portal has."""
     path = state.directory / NEW_KEY_FILE
     save_private_key(path, private_key)
-    return path
+    staged = [path]
+    if hybrid_key is not None:
+        save_hybrid_key(state.directory / NEW_HYBRID_KEY_FILE, hybrid_key)
+        staged.append(state.directory / NEW_HYBRID_KEY_FILE)
+    return staged
 
 
-def commit_new_key(state: AgentState, staged: Path, private_key: X25519PrivateKey, fingerprint: str) -> None:
-    os.replace(staged, state.directory / KEY_FILE)
+def discard_staged(staged: list[Path]) -> None:
+    for path in staged:
+        path.unlink(missing_ok=True)
+
+
+def commit_new_key(state: AgentState, staged: list[Path], private_key: X25519PrivateKey, fingerprint: str,
+                   hybrid_key: HybridPrivateKey | None = None) -> None:
+    os.replace(staged[0], state.directory / KEY_FILE)
     state.private_key = private_key
+    if hybrid_key is not None:
+        os.replace(staged[1], state.directory / HYBRID_KEY_FILE)
+    else:
+        (state.directory / HYBRID_KEY_FILE).unlink(missing_ok=True)  # the portal dropped it too
+    state.hybrid_key = hybrid_key
+    state.key_stamp = _key_stamp(state.directory)
     meta_path = state.directory / RUNNER_FILE
     meta = json.loads(meta_path.read_text())
     meta["key_fingerprint"] = fingerprint

@@ -60,6 +60,11 @@ class Worker:
         self.busy = True
         try:
             logger.info("Job %s: %s", job.get("id"), job.get("kind"))
+            try:
+                if self.state.reload_keys_if_rotated():
+                    logger.info("Loaded the keys a rotation wrote to %s", self.state.directory)
+            except (OSError, ValueError) as exc:  # a half-written rotation: keep the keys in memory
+                logger.warning("Cannot load the rotated keys (%s); keeping the current ones", exc)
             ok, result, error = jobs.execute(self.state, job)
             if not ok:
                 logger.warning("Job %s failed: %s", job.get("id"), error)

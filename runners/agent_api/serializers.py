@@ -3,10 +3,26 @@ from __future__ import annotations
 from rest_framework import serializers
 
 
-class RegisterSerializer(serializers.Serializer):
-    registration_token = serializers.CharField(max_length=200)
+def _opens_suites():
+    return serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=16, required=False,
+        help_text="The sealing suites this agent can open. Agents that leave it out receive only the suite of "
+                  "the key they registered.")
+
+
+class KeysSerializer(serializers.Serializer):
     public_key = serializers.CharField(max_length=200, help_text="Base64 of the raw 32-byte X25519 public key.")
     suite = serializers.CharField(max_length=64)
+    hybrid_public_key = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="Optional post-quantum hybrid key: base64 of the raw ML-KEM-768 encapsulation key (1184 bytes) "
+                  "followed by the raw X25519 key (32 bytes). The portal then seals with it.")
+    hybrid_suite = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    opens_suites = _opens_suites()
+
+
+class RegisterSerializer(KeysSerializer):
+    registration_token = serializers.CharField(max_length=200)
     agent_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     hostname = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
@@ -18,16 +34,17 @@ class RegisteredSerializer(serializers.Serializer):
     credential = serializers.CharField(help_text="Shown once: keep it in the agent's state directory.")
     portal = serializers.CharField(help_text="The portal's base URL.")
     key_fingerprint = serializers.CharField()
+    hybrid_key_fingerprint = serializers.CharField(allow_blank=True)
     long_poll_seconds = serializers.FloatField()
 
 
-class RotateKeySerializer(serializers.Serializer):
-    public_key = serializers.CharField(max_length=200)
-    suite = serializers.CharField(max_length=64)
+class RotateKeySerializer(KeysSerializer):
+    pass
 
 
 class HeartbeatSerializer(serializers.Serializer):
     agent_version = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    opens_suites = _opens_suites()
 
 
 class AgentRunnerSerializer(serializers.Serializer):
@@ -37,6 +54,8 @@ class AgentRunnerSerializer(serializers.Serializer):
     status = serializers.CharField()
     key_fingerprint = serializers.CharField()
     key_suite = serializers.CharField()
+    hybrid_key_fingerprint = serializers.CharField()
+    hybrid_key_suite = serializers.CharField()
     last_seen_at = serializers.DateTimeField(allow_null=True)
 
 

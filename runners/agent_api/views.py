@@ -47,6 +47,7 @@ class RegisterView(APIView):
         body = {
             "runner_id": runner.pk, "runner_name": runner.name, "organization": runner.organization.slug,
             "credential": credential, "portal": settings.PORTAL_BASE_URL, "key_fingerprint": runner.key_fingerprint,
+            "hybrid_key_fingerprint": runner.hybrid_key_fingerprint,
             "long_poll_seconds": settings.RUNNER_LONG_POLL_SECONDS,
         }
         return Response(body, status=status.HTTP_201_CREATED)
@@ -67,7 +68,8 @@ class HeartbeatView(AgentView):
     def post(self, request):
         data = s.HeartbeatSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.runner_seen(runner=self.runner, agent_version=data.validated_data.get("agent_version"))
+        services.runner_seen(runner=self.runner, agent_version=data.validated_data.get("agent_version"),
+                             opens_suites=data.validated_data.get("opens_suites"))
         return Response(_runner_body(self.runner))
 
 

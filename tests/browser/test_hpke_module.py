@@ -80,7 +80,7 @@ def run(page, body: str, arg=None):
 
 
 def info_for(runner_id: int, integration_id: int) -> bytes:
-    # The binding the server uses today (runners/agent/sealing.py sealing_info), written out here on purpose.
+    # The binding the server uses today (runners/protocol/sealing.py sealing_info), written out here on purpose.
     return b"scm-portal/v1 runner=%d integration=%d" % (runner_id, integration_id)
 
 

@@ -12,7 +12,7 @@ from integrations.submit import integration_submit
 from portal.errors import ValidationFailed
 from portal.models import AuditEvent
 from runners import services as runner_services
-from runners.agent.sealing import SealedBlob, SealError, generate_private_key, open_client_secret, public_key_b64
+from runners.protocol.sealing import SealedBlob, SealError, generate_private_key, open_client_secret, public_key_b64
 from tests.runners.conftest import create_runner, register_runner
 
 SECRET = "s3cr3t-value-that-must-never-leak"

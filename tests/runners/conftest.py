@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from runners import services
-from runners.agent.sealing import SUITE_NAME, generate_private_key, public_key_b64
 from runners.models import Runner
+from runners.protocol.sealing import SUITE_NAME, generate_private_key, public_key_b64
 
 
 @dataclass

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from portal.crypto import decrypt_str
 from portal.models import AuditEvent
 from runners import services
-from runners.agent.sealing import SUITE_NAME, generate_private_key, key_fingerprint, public_key_b64
 from runners.models import Runner, RunnerJob
+from runners.protocol.sealing import SUITE_NAME, generate_private_key, key_fingerprint, public_key_b64
 from tests.runners.conftest import create_runner, register_runner
 
 pytestmark = pytest.mark.django_db
@@ -114,11 +114,13 @@ def _job(runner, kind="ping", payload=None, timeout=30):
 
 
 def test_next_job_claims_and_returns_decrypted_payload(registered):
-    job = _job(registered.runner, payload={"grant": {"refresh_token": "rt"}})
-    assert "rt" not in job.payload_encrypted
+    job = _job(registered.runner, payload={"grant": {"refresh_token": "rt-plaintext-marker"}})
+    # Encrypted at rest (a short needle like "rt" turns up in random ciphertext now and then).
+    assert "rt-plaintext-marker" not in job.payload_encrypted
     response = registered.agent_client().get("/api/runner/v1/jobs/next?wait=0")
     assert response.status_code == 200
-    assert response.json()["id"] == job.pk and response.json()["payload"] == {"grant": {"refresh_token": "rt"}}
+    assert response.json()["id"] == job.pk
+    assert response.json()["payload"] == {"grant": {"refresh_token": "rt-plaintext-marker"}}
     job.refresh_from_db()
     assert job.state == RunnerJob.State.CLAIMED and job.claimed_at is not None
     # Claimed once: a second poll finds nothing.

@@ -24,8 +24,9 @@ import pytest
 from django.utils import timezone
 
 from runners import channel
-from runners.agent.sealing import key_fingerprint, load_private_key, public_key_b64, seal_client_secret
 from runners.models import Runner
+from runners.protocol.jobs import OAuthTokenPayload
+from runners.protocol.sealing import key_fingerprint, load_private_key, public_key_b64, seal_client_secret
 from tests.runners.conftest import create_runner
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,10 +143,10 @@ def test_run_exchanges_a_code_with_the_sealed_secret(live_server, runner_and_tok
                                   client_secret=SECRET, token_url=endpoint.url)
         grant = {"grant_type": "authorization_code", "code": "code-123", "redirect_uri": "http://portal/cb",
                  "code_verifier": "verifier-xyz"}
-        answer = channel.oauth_token_request(runner, sealed_blob_text=blob.to_text(), integration_id=42, grant=grant)
+        answer = channel.request(runner, OAuthTokenPayload(sealed=blob.to_text(), integration_id=42, grant=grant))
 
-        assert answer["status"] == 200
-        assert answer["body"]["access_token"] == "at-e2e" and answer["body"]["refresh_token"] == "rt-e2e"
+        assert answer.status == 200
+        assert answer.body["access_token"] == "at-e2e" and answer.body["refresh_token"] == "rt-e2e"
         (seen,) = endpoint.seen
         assert seen["path"] == "/site/oauth2/access_token"
         assert seen["authorization"] == "Basic " + base64.b64encode(f"cid-e2e:{SECRET}".encode()).decode()
@@ -153,12 +154,12 @@ def test_run_exchanges_a_code_with_the_sealed_secret(live_server, runner_and_tok
 
         # A blob bound to integration 42 does not open as integration 43: nothing reaches the endpoint.
         with pytest.raises(channel.RunnerJobFailed, match="Cannot open the client secret"):
-            channel.oauth_token_request(runner, sealed_blob_text=blob.to_text(), integration_id=43, grant=grant)
+            channel.request(runner, OAuthTokenPayload(sealed=blob.to_text(), integration_id=43, grant=grant))
         assert len(endpoint.seen) == 1
 
         with pytest.raises(channel.RunnerJobFailed, match="Unknown job kind"):
             channel.run_job(runner, "environment.start", {"repo": "x"})
-        assert channel.runner_ping(runner)["pong"] is True
+        assert channel.runner_ping(runner).pong is True
 
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=15)

@@ -9,8 +9,9 @@ import pytest
 
 from portal.crypto import encrypt_str
 from runners import channel, services
-from runners.channel import RunnerJobFailed, RunnerOffline, RunnerTimeout, oauth_token_request, run_job
+from runners.channel import RunnerJobFailed, RunnerOffline, RunnerTimeout, request, run_job
 from runners.models import Runner, RunnerJob
+from runners.protocol.jobs import OAuthTokenPayload, OAuthTokenResult
 from tests.runners.conftest import create_runner, register_runner
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +75,9 @@ def _answer_instantly(monkeypatch, *, ok: bool, result: dict | None = None, erro
 
 def test_answer_is_returned_and_then_forgotten(registered, monkeypatch):
     _answer_instantly(monkeypatch, ok=True, result={"status": 200, "body": {"access_token": "at-1"}})
-    answer = oauth_token_request(registered.runner, sealed_blob_text="{}", integration_id=5,
-                                 grant={"grant_type": "refresh_token", "refresh_token": "rt-1"})
-    assert answer == {"status": 200, "body": {"access_token": "at-1"}}
+    grant = {"grant_type": "refresh_token", "refresh_token": "rt-1"}
+    answer = request(registered.runner, OAuthTokenPayload(sealed="{}", integration_id=5, grant=grant))
+    assert answer == OAuthTokenResult(status=200, body={"access_token": "at-1"})
     job = RunnerJob.objects.get()
     assert job.kind == "oauth.token" and job.state == RunnerJob.State.DONE
     assert job.payload_encrypted == "" and job.result_encrypted == ""
@@ -93,9 +94,9 @@ def test_agent_error_becomes_runner_job_failed(registered, monkeypatch):
 
 def test_malformed_token_answer_is_refused(registered, monkeypatch):
     _answer_instantly(monkeypatch, ok=True, result={"status": "200"})
-    with pytest.raises(RunnerJobFailed, match="malformed token response"):
-        oauth_token_request(registered.runner, sealed_blob_text="{}", integration_id=5,
-                            grant={"grant_type": "authorization_code", "code": "c"})
+    with pytest.raises(RunnerJobFailed, match=r"malformed oauth.token answer \(OAuthTokenResult: status has the"):
+        request(registered.runner, OAuthTokenPayload(sealed="{}", integration_id=5,
+                                                     grant={"grant_type": "authorization_code", "code": "c"}))
 
 
 def test_answer_that_raced_the_expiry_is_used(registered, monkeypatch):

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from runners.agent.sealing import (
+from runners.protocol.sealing import (
     SUITE_NAME,
     SealedBlob,
     SealError,

@@ -6,6 +6,7 @@ override (the API client, and so identity and token verification) raises `NotSup
 
 from __future__ import annotations
 
+from integrations.providers.azure_devops import context
 from integrations.providers.azure_devops.spec import SPEC
 from integrations.providers.base import BaseProvider
 
@@ -14,6 +15,7 @@ __all__ = ["PROVIDER", "SPEC"]
 
 class AzureDevOps(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
 
 
 PROVIDER = AzureDevOps()

@@ -9,7 +9,7 @@ import httpx
 from django.conf import settings
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.bitbucket_cloud import demo
+from integrations.providers.bitbucket_cloud import context, demo
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.bitbucket_cloud.spec import SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
@@ -20,6 +20,7 @@ __all__ = ["PROVIDER", "SPEC"]
 
 class BitbucketCloud(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.bitbucket_server import demo, errors, probe
+from integrations.providers.bitbucket_server import context, demo, errors, probe
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
 from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
@@ -19,6 +19,7 @@ __all__ = ["MIN_OAUTH_VERSION", "MIN_TOKEN_VERSION", "PROVIDER", "SPEC"]
 
 class BitbucketServer(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
 

@@ -7,6 +7,7 @@ override (the API client, and so identity and token verification) raises `NotSup
 from __future__ import annotations
 
 from integrations.providers.base import BaseProvider
+from integrations.providers.gitlab import context
 from integrations.providers.gitlab.spec import SPEC
 
 __all__ = ["PROVIDER", "SPEC"]
@@ -14,6 +15,7 @@ __all__ = ["PROVIDER", "SPEC"]
 
 class GitLab(BaseProvider):
     spec = SPEC
+    context_parser = context.PARSER
 
 
 PROVIDER = GitLab()

@@ -14,20 +14,42 @@ import binascii
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke, serialization
+from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-SUITE_NAME = "X25519-HKDF-SHA256-CHACHA20POLY1305"
 # Crypto agility: the suite name is stored beside every ciphertext; a new suite is a new entry here.
+SUITE_NAME = "X25519-HKDF-SHA256-CHACHA20POLY1305"  # the server's classic suite
+# ML-KEM-768 + X25519 hybrid KEM: a blob stays closed unless BOTH halves are broken, so ciphertext
+# stored today is not opened by a future quantum computer that breaks X25519 alone.
+HYBRID_SUITE_NAME = "MLKEM768X25519-HKDF-SHA256-CHACHA20POLY1305"
+# What a browser can do with WebCrypto alone (no ChaCha20, no ML-KEM): static/js/hpke.js.
+BROWSER_SUITE_NAME = "X25519-HKDF-SHA256-AES128GCM"
 SUITES: dict[str, hpke.Suite] = {
     SUITE_NAME: hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305),
+    HYBRID_SUITE_NAME: hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305),
+    BROWSER_SUITE_NAME: hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_128_GCM),
 }
+# Which of the runner's keys a suite seals to: "x25519" (32-byte key) or "hybrid" (ML-KEM-768 || X25519).
+KEY_KIND_X25519, KEY_KIND_HYBRID = "x25519", "hybrid"
+SUITE_KEY_KIND = {SUITE_NAME: KEY_KIND_X25519, BROWSER_SUITE_NAME: KEY_KIND_X25519, HYBRID_SUITE_NAME: KEY_KIND_HYBRID}
+# What a key registration may name as its suite (the browser suite seals to the X25519 key, it is not a key).
+KEY_SUITES = {KEY_KIND_X25519: SUITE_NAME, KEY_KIND_HYBRID: HYBRID_SUITE_NAME}
+# The encapsulated key opens every blob: its length is fixed by the KEM (RFC 9180 Nenc).
+ENC_LENGTH = {SUITE_NAME: 32, BROWSER_SUITE_NAME: 32, HYBRID_SUITE_NAME: 1120}
+AEAD_TAG_LENGTH = 16
+MLKEM768_PUBLIC_LENGTH = 1184
+X25519_LENGTH = 32
 CLIENT_AUTH_METHODS = ("basic", "post")
 _BLOB_VERSION = 1
+
+PrivateKey = X25519PrivateKey | hpke.MLKEM768X25519PrivateKey
+PublicKey = X25519PublicKey | hpke.MLKEM768X25519PublicKey
 
 
 class SealError(Exception):
@@ -84,13 +106,28 @@ def _suite(name: str) -> hpke.Suite:
         raise SealError(f"Unknown sealing suite {name!r}.") from None
 
 
-def load_public_key(public_key_b64: str) -> X25519PublicKey:
-    """The raw 32-byte X25519 public key, base64 encoded (the form runners register)."""
+def suite_key_kind(name: str) -> str:
+    _suite(name)
+    return SUITE_KEY_KIND[name]
+
+
+def load_public_key(public_key_b64: str, *, kind: str = KEY_KIND_X25519) -> PublicKey:
+    """Base64 of the raw public key, the form runners register: 32 bytes of X25519, or for the hybrid
+    KEM the ML-KEM-768 encapsulation key (1184 bytes) followed by the X25519 key (32 bytes)."""
     try:
         raw = base64.b64decode(public_key_b64, validate=True)
     except (binascii.Error, ValueError, TypeError):
         raise SealError("The public key is not valid base64.") from None
-    if len(raw) != 32:
+    if kind == KEY_KIND_HYBRID:
+        if len(raw) != MLKEM768_PUBLIC_LENGTH + X25519_LENGTH:
+            raise SealError(f"An ML-KEM-768 + X25519 public key is exactly {MLKEM768_PUBLIC_LENGTH + X25519_LENGTH} "
+                            "bytes.")
+        try:
+            mlkem = MLKEM768PublicKey.from_public_bytes(raw[:MLKEM768_PUBLIC_LENGTH])
+        except ValueError:
+            raise SealError("The ML-KEM-768 half of the public key is malformed.") from None
+        return hpke.MLKEM768X25519PublicKey(mlkem, X25519PublicKey.from_public_bytes(raw[MLKEM768_PUBLIC_LENGTH:]))
+    if len(raw) != X25519_LENGTH:
         raise SealError("An X25519 public key is exactly 32 bytes.")
     return X25519PublicKey.from_public_bytes(raw)
 
@@ -105,17 +142,41 @@ def key_fingerprint(public_key_b64: str) -> str:
 
 
 def seal(public_key_b64: str, plaintext: bytes, info: bytes, *, suite: str = SUITE_NAME) -> SealedBlob:
-    key = load_public_key(public_key_b64)
+    hpke_suite = _suite(suite)
+    key = load_public_key(public_key_b64, kind=SUITE_KEY_KIND[suite])
     try:
-        return SealedBlob(suite=suite, ciphertext=_suite(suite).encrypt(plaintext, key, info=info))
+        return SealedBlob(suite=suite, ciphertext=hpke_suite.encrypt(plaintext, key, info=info))
     except (ValueError, TypeError) as exc:  # e.g. a low-order point that yields an all-zero shared secret
         raise SealError(f"Cannot seal to this public key: {exc}") from None
 
 
-def open_blob(private_key: X25519PrivateKey, blob: SealedBlob, info: bytes) -> bytes:
+def check_blob_shape(blob: SealedBlob, *, max_plaintext: int) -> None:
+    """What can be checked without the private key: a known suite, room for the encapsulated key and
+    the AEAD tag, and no more ciphertext than `max_plaintext` could give."""
+    _suite(blob.suite)
+    enc = ENC_LENGTH[blob.suite]
+    if len(blob.ciphertext) < enc + AEAD_TAG_LENGTH + 1:
+        raise SealError(f"Too short for {blob.suite}: the encapsulated key alone is {enc} bytes.")
+    if len(blob.ciphertext) > enc + AEAD_TAG_LENGTH + max_plaintext:
+        raise SealError(f"Longer than a sealed client secret can be ({max_plaintext} bytes of plaintext).")
+
+
+def _key_for(keys: PrivateKey | Mapping[str, PrivateKey | None], suite: str) -> PrivateKey:
+    if not isinstance(keys, Mapping):
+        return keys
+    key = keys.get(SUITE_KEY_KIND[suite])
+    if key is None:
+        raise SealError(f"This agent holds no key for {suite}.")
+    return key
+
+
+def open_blob(private_key: PrivateKey | Mapping[str, PrivateKey | None], blob: SealedBlob, info: bytes) -> bytes:
+    """`private_key` is one key, or the agent's keys by kind ({"x25519": ..., "hybrid": ...}):
+    the blob's suite picks the one it was sealed to."""
     suite = _suite(blob.suite)
+    key = _key_for(private_key, blob.suite)
     try:
-        return suite.decrypt(blob.ciphertext, private_key, info=info)
+        return suite.decrypt(blob.ciphertext, key, info=info)
     except (InvalidTag, ValueError, TypeError):
         # One message for every cause: the caller must not learn which part was wrong.
         raise SealError("The sealed blob cannot be opened with this key and context.") from None
@@ -130,19 +191,26 @@ def seal_client_secret(
     client_secret: str,
     token_url: str,
     client_auth: str = "basic",
+    suite: str = SUITE_NAME,
 ) -> SealedBlob:
+    plaintext = client_secret_document(client_id=client_id, client_secret=client_secret, token_url=token_url,
+                                       client_auth=client_auth)
+    return seal(public_key_b64, plaintext, sealing_info(runner_id, integration_id), suite=suite)
+
+
+def client_secret_document(*, client_id: str, client_secret: str, token_url: str, client_auth: str = "basic") -> bytes:
+    """The plaintext a sealed client secret holds (static/js/seal-secret.js writes the same JSON)."""
     if client_auth not in CLIENT_AUTH_METHODS:
         raise SealError(f"client_auth must be one of {', '.join(CLIENT_AUTH_METHODS)}.")
     if not token_url.startswith(("https://", "http://")):
         raise SealError("The token URL must be an http(s) URL.")
     document = {"client_id": client_id, "client_secret": client_secret, "token_url": token_url,
                 "client_auth": client_auth}
-    plaintext = json.dumps(document, separators=(",", ":")).encode()
-    return seal(public_key_b64, plaintext, sealing_info(runner_id, integration_id))
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def open_client_secret(
-    private_key: X25519PrivateKey, blob: SealedBlob, *, runner_id: int, integration_id: int
+    private_key: PrivateKey | Mapping[str, PrivateKey | None], blob: SealedBlob, *, runner_id: int, integration_id: int
 ) -> ClientSecretDocument:
     plaintext = open_blob(private_key, blob, sealing_info(runner_id, integration_id))
     try:

@@ -1,0 +1,139 @@
+"""Job kinds and their shapes: what the portal asks of a runner's agent and what the agent answers.
+
+Adding a job kind: a `JobKind` member, a payload and a result dataclass registered in `KINDS`, and a
+handler in `runners/agent/jobs.py` (`HANDLERS`). A test fails while any of the three is missing.
+
+On the wire a job is `{"id", "kind", "payload": {...}, "expires_at"}` and an answer `{"ok", "result"}`
+or `{"ok": false, "error"}`; the dicts are `encode()`d dataclasses. Decoding checks every field's
+type and ignores fields it does not know, so a newer portal may add optional fields without
+breaking an older agent, and the other way round.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ProtocolError(ValueError):
+    """A payload or result that does not have its kind's shape. The message names the field, never a value."""
+
+
+class JobKind(enum.StrEnum):
+    PING = "ping"
+    OAUTH_TOKEN = "oauth.token"
+
+
+@dataclass(frozen=True)
+class PingPayload:
+    pass
+
+
+@dataclass(frozen=True)
+class PingResult:
+    pong: bool
+    agent_version: str = ""
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class OAuthTokenPayload:
+    """Post `grant` to the token URL sealed with the client secret of integration `integration_id`."""
+
+    sealed: str
+    integration_id: int
+    # grant_type plus code/redirect_uri/code_verifier or refresh_token (and e.g. scope).
+    grant: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class OAuthTokenResult:
+    """The provider's token endpoint response as the agent got it."""
+
+    status: int
+    body: dict[str, Any] = field(repr=False)  # holds tokens
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    payload: type
+    result: type
+
+
+KINDS: dict[JobKind, KindSpec] = {
+    JobKind.PING: KindSpec(payload=PingPayload, result=PingResult),
+    JobKind.OAUTH_TOKEN: KindSpec(payload=OAuthTokenPayload, result=OAuthTokenResult),
+}
+
+
+def register_kind(kind: JobKind, *, payload: type, result: type) -> None:
+    """For tests and extensions; the kinds this code base ships are listed in KINDS above."""
+    KINDS[kind] = KindSpec(payload=payload, result=result)
+
+
+def kind_of(payload: object) -> JobKind:
+    for kind, spec in KINDS.items():
+        if type(payload) is spec.payload:
+            return kind
+    raise ProtocolError(f"{type(payload).__name__} is not the payload of any job kind.")
+
+
+def encode(shape: object) -> dict[str, Any]:
+    """A payload or result dataclass as the JSON object sent on the wire."""
+    if not dataclasses.is_dataclass(shape) or isinstance(shape, type):
+        raise ProtocolError(f"{type(shape).__name__} is not a job payload or result.")
+    return {f.name: getattr(shape, f.name) for f in dataclasses.fields(shape)}
+
+
+def _spec(kind: str) -> tuple[JobKind, KindSpec]:
+    try:
+        job_kind = JobKind(kind)
+        return job_kind, KINDS[job_kind]
+    except (ValueError, KeyError):
+        raise ProtocolError(f"Unknown job kind {kind!r}.") from None
+
+
+def decode_payload(kind: str, data: object) -> Any:
+    return decode(_spec(kind)[1].payload, data)
+
+
+def decode_result(kind: str, data: object) -> Any:
+    return decode(_spec(kind)[1].result, data)
+
+
+_PLAIN = {str: str, int: int, float: (int, float), bool: bool, dict: dict, list: list}
+
+
+def _accepts(annotation: Any, value: object) -> bool:
+    origin = typing.get_origin(annotation) or annotation
+    expected = _PLAIN.get(origin)
+    if expected is None:
+        return True  # Any and the like: the handler checks what it needs
+    if isinstance(value, bool) and origin is not bool:
+        return False  # JSON true is not the number 1
+    if not isinstance(value, expected):
+        return False
+    if origin is dict:
+        return all(isinstance(k, str) for k in value)
+    return True
+
+
+def decode(cls: type, data: object) -> Any:
+    """`data` (a JSON object) as an instance of the dataclass `cls`, every field's type checked."""
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{cls.__name__}: expected a JSON object.")
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ProtocolError(f"{cls.__name__}: {f.name} is missing.")
+            continue
+        value = data[f.name]
+        if not _accepts(hints[f.name], value):
+            raise ProtocolError(f"{cls.__name__}: {f.name} has the wrong type.")
+        values[f.name] = float(value) if hints[f.name] is float else value
+    return cls(**values)
