@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:integration_id>/status/", connections.connection_status, name="connection_status"),
     path("<int:integration_id>/done/", connections.connection_oauth_done, name="connection_oauth_done"),
     path("<int:connection_id>/test/", connections.connection_test, name="connection_test"),
+    path("<int:connection_id>/demo-revoke/", connections.connection_demo_revoke, name="connection_demo_revoke"),
     path("<int:connection_id>/disconnect/", connections.connection_disconnect, name="connection_disconnect"),
 ]

@@ -7,6 +7,7 @@ no at-rest key ring.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -273,6 +274,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
 }
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The demo's embedded broker: kombu's filesystem transport, one folder shared by web, worker and beat
+    # (no server to run). Producers write where consumers read.
+    _broker_dir = env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / ".demo" / "broker"))
+    for _sub in ("queue", "processed"):
+        os.makedirs(os.path.join(_broker_dir, _sub), exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": os.path.join(_broker_dir, "queue"),
+        "data_folder_out": os.path.join(_broker_dir, "queue"),
+        "processed_folder": os.path.join(_broker_dir, "processed"),
+        "store_processed": False,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -8,11 +8,12 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from integrations.connections import demo as connection_demo
 from integrations.connections import selectors, services
 from integrations.models import Connection
 from integrations.models.connection import Status
@@ -62,7 +63,7 @@ def connection_list(request, org_slug: str):
         })
     return render(request, "integrations/connections.html", {
         "org": org, "membership": membership, "rows": rows, "server_now": f"{time.time():.3f}",
-        "portal_origin": popup.portal_origin(),
+        "portal_origin": popup.portal_origin(), "demo": connection_demo.enabled(),
     })
 
 
@@ -144,6 +145,24 @@ def connection_test(request, org_slug: str, connection_id: int):
         else:
             messages.error(request, f"{label} account {connection.username}: {connection.get_status_display()}. "
                                     f"{plain_problem(connection)}")
+    return redirect(f"{reverse('connection_list', args=[org.slug])}#integration-{connection.integration_id}")
+
+
+@login_required
+@require_POST
+def connection_demo_revoke(request, org_slug: str, connection_id: int):
+    """Demo only: revoke the token at the emulator; the next sweep (or Test) finds it revoked."""
+    if not connection_demo.enabled():
+        raise Http404
+    org, _ = org_for_user(request.user, org_slug)
+    connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
+    try:
+        connection_demo.revoke_at_emulator(connection)
+    except connection_demo.DemoError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, "Revoked the token at the emulator. The next verify sweep will find it "
+                               "(or press Test now).")
     return redirect(f"{reverse('connection_list', args=[org.slug])}#integration-{connection.integration_id}")
 
 

@@ -228,7 +228,7 @@ def test_the_health_page_is_for_staff_only(world, client_for):
 
 
 # Beat's scheduler closes stale database connections itself: it needs real transactions, not a test's one.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_beat_schedules_are_rows_and_an_edit_in_admin_takes_effect(operator):
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler
@@ -238,7 +238,17 @@ def test_beat_schedules_are_rows_and_an_edit_in_admin_takes_effect(operator):
     expected = {"connections-verify-sweep": 900, "connections-refresh-due": 300, "connections-verify-pending": 120,
                 "runner-jobs-purge": 86400, "webhooks-sweep": 900, "webhook-deliveries-relay": 10,
                 "webhook-deliveries-purge": 86400}
+    # A transactional test before this one emptied the tables the migration filled: fill them again the
+    # migration's way (which leaves existing rows alone: run twice, nothing is duplicated).
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("integrations.migrations.0004_beat_schedules")
+    migration.create_schedules(apps, None)
+    migration.create_schedules(apps, None)
     rows = {t.name: t for t in PeriodicTask.objects.select_related("interval")}
+    assert len(rows) == len(expected)
     assert {name: rows[name].interval.every for name in expected} == expected
     scheduler = DatabaseScheduler(app=app, lazy=True)
     assert scheduler.schedule["connections-verify-sweep"].schedule.run_every == timedelta(minutes=15)
@@ -261,3 +271,19 @@ def test_beat_schedules_are_rows_and_an_edit_in_admin_takes_effect(operator):
 
     # The running scheduler (beat) sees the change on its next tick, without a restart.
     assert scheduler.schedule["connections-verify-sweep"].schedule.run_every == timedelta(minutes=5)
+
+
+def test_the_demo_revoke_button_exists_only_in_the_demo(world, emulator, cloud, client_for, settings):
+    connection = cloud_connection(emulator, cloud, world.a.member)
+    client = client_for(world.a.member)
+    url = reverse("connection_demo_revoke", args=["acme", connection.pk])
+    settings.DEMO_EMULATOR_URL = ""
+    assert client.post(url).status_code == 404
+    page = client.get(reverse("connection_list", args=["acme"])).content.decode()
+    assert "Revoke this token at the emulator" not in page
+
+    settings.DEMO_EMULATOR_URL = emulator.base_url
+    assert client_for(world.a.admin).post(url).status_code == 404  # only your own
+    client.post(url)
+    client.post(reverse("connection_test", args=["acme", connection.pk]))
+    assert Connection.objects.get(pk=connection.pk).status == Status.REVOKED
