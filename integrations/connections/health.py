@@ -35,6 +35,7 @@ ADVICE = {
 def status_set(connection: Connection, status: str) -> None:
     """Set the status in memory, stamping when it changed (the caller saves)."""
     if connection.status != status:
+        connection._status_before = connection.status
         connection.status = status
         connection.status_changed_at = timezone.now()
 
@@ -42,6 +43,9 @@ def status_set(connection: Connection, status: str) -> None:
 def connection_tell_once(connection: Connection) -> bool:
     """After a status was saved: email + banner on the first breakage, clear on recovery. True if told."""
     if connection.is_broken:
+        if getattr(connection, "_status_before", None) == Status.PENDING:
+            # Broken from its first verify (e.g. scopes not granted): the user is on the page that says so.
+            return False
         claimed = Connection.objects.filter(pk=connection.pk, broken_notified_at__isnull=True).update(
             broken_notified_at=timezone.now())
         if not claimed:

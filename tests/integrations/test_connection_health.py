@@ -287,3 +287,11 @@ def test_the_demo_revoke_button_exists_only_in_the_demo(world, emulator, cloud, 
     client.post(url)
     client.post(reverse("connection_test", args=["acme", connection.pk]))
     assert Connection.objects.get(pk=connection.pk).status == Status.REVOKED
+
+
+def test_a_connection_broken_from_its_first_verify_sends_no_email(world, emulator, cloud, mailoutbox,
+                                                                   django_capture_on_commit_callbacks):
+    connection = cloud_connection(emulator, cloud, world.a.member, scopes=["account"], status=Status.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.connection_verify(connection_id=connection.pk).status == Status.INSUFFICIENT_SCOPES
+    assert mailoutbox == [] and Connection.objects.get(pk=connection.pk).broken_notified_at is None
