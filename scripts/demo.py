@@ -114,7 +114,7 @@ def main() -> None:
     registration = json.loads(manage("seed_demo", *flags, capture=True).strip().splitlines()[-1])
     web = spawn("manage.py", "runserver", f"{HOST}:{PORT}", "--noreload", log="web.log")
     wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
-    wait_for(f"{PORTAL}/accounts/login/", web, "The portal")
+    wait_for(f"{PORTAL}/accounts/login/", web, "The portal", seconds=120)
     if registration["registration_token"]:
         shutil.rmtree(STATE_DIR, ignore_errors=True)
         subprocess.run(

@@ -20,11 +20,13 @@ def enabled() -> bool:
 
 @sensitive_variables()
 def revoke_at_emulator(connection: Connection) -> None:
+    """Both tokens, as removing the app's access in Bitbucket's account settings does."""
     flavour = "server" if connection.integration.provider == "bitbucket-server" else "cloud"
-    try:
-        response = httpx.post(f"{settings.DEMO_EMULATOR_URL}/_emulator/{flavour}/tokens/revoke",
-                              json={"token": connection.access_token}, timeout=10)
-    except httpx.HTTPError as exc:
-        raise DemoError(f"The emulator did not answer ({type(exc).__name__}).") from None
-    if response.status_code >= 400:
-        raise DemoError("The emulator refused to revoke the token.")
+    for token in filter(None, (connection.access_token, connection.refresh_token)):
+        try:
+            response = httpx.post(f"{settings.DEMO_EMULATOR_URL}/_emulator/{flavour}/tokens/revoke",
+                                  json={"token": token}, timeout=10)
+        except httpx.HTTPError as exc:
+            raise DemoError(f"The emulator did not answer ({type(exc).__name__}).") from None
+        if response.status_code >= 400:
+            raise DemoError("The emulator refused to revoke the token.")

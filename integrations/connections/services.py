@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -106,6 +108,16 @@ def _needs_refresh(connection: Connection, *, force: bool, rejected_access_token
     return connection.expires_at is not None and connection.expires_at <= timezone.now() + REFRESH_MARGIN
 
 
+# SQLite (the demo) takes its one write lock for a whole transaction (BEGIN IMMEDIATE), and the runner's
+# answer is written through another database connection: holding a transaction while asking the runner
+# ends in "database is locked". The demo has one worker process, so a process lock serialises refreshes.
+_sqlite_refresh_lock = threading.Lock()
+
+
+def _refresh_lock():
+    return _sqlite_refresh_lock if db_connection.vendor == "sqlite" else transaction.atomic()
+
+
 def connection_refresh(*, connection_id: int, force: bool = False,
                        rejected_access_token: str | None = None) -> Connection:
     """Refresh an OAuth token through the runner, under the connection's row lock.
@@ -116,14 +128,14 @@ def connection_refresh(*, connection_id: int, force: bool = False,
     revoked connection.
     """
     failure: Exception | None = None
-    with transaction.atomic():
+    with _refresh_lock():
         connection = (Connection.objects.select_for_update(of=("self",))
                       .select_related("integration__runner", "integration__organization").get(pk=connection_id))
         if connection.method != Method.OAUTH or not _needs_refresh(connection, force=force,
                                                                    rejected_access_token=rejected_access_token):
             return connection
         try:
-            _refresh_locked(connection)
+            _refresh_locked(connection, rejected=rejected_access_token is not None)
         except (ConnectionBroken, ConnectionTransientError) as exc:
             # Commit what was recorded (status, last_error) and release the lock before raising.
             failure = exc
@@ -134,7 +146,7 @@ def connection_refresh(*, connection_id: int, force: bool = False,
 
 
 @sensitive_variables()
-def _refresh_locked(connection: Connection) -> None:
+def _refresh_locked(connection: Connection, *, rejected: bool = False) -> None:
     used_refresh_token = connection.refresh_token
     if not used_refresh_token:
         _mark_broken(connection, Status.EXPIRED, "The token expired and the provider gave no refresh token. Reconnect.")
@@ -152,8 +164,11 @@ def _refresh_locked(connection: Connection) -> None:
         if current.refresh_token != used_refresh_token:
             connection.refresh_from_db()
             return
-        _mark_broken(connection, Status.EXPIRED if exc.dead_grant else Status.REVOKED,
-                     f"{exc.message} Reconnect to continue.")
+        # The provider refused the access token before its expiry and now the refresh token too: the
+        # user (or an admin) revoked the app's access. A dead grant alone is an expired one.
+        before_expiry = connection.expires_at is not None and connection.expires_at > timezone.now()
+        revoked = not exc.dead_grant or (rejected and before_expiry)
+        _mark_broken(connection, Status.REVOKED if revoked else Status.EXPIRED, f"{exc.message} Reconnect to continue.")
         raise ConnectionBroken(connection.last_error) from None
     connection.access_token = token.access_token
     if token.refresh_token:  # rotated: the old one is spent, keep the new one
