@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
 from integrations import services
+from integrations.connections.services import connection_verify
+from integrations.connections.token_form import AdminTokenConnectionForm, token_submit
 from integrations.forms import ScmIntegrationForm
 from integrations.host_check import HostCheck, host_check_for_form
 from integrations.models import Connection, ScmIntegration, SweepRun
 from integrations.providers import PROVIDER_CHOICES
 from integrations.submit import integration_submit
+from portal.errors import ApplicationError
+from portal.views.helpers import report
 from runners.admin import RunnerAdmin
 from runners.models import Runner
 
@@ -46,6 +54,7 @@ class IntegrationInline(admin.StackedInline):
         "host",
         "oauth_enabled",
         "pat_enabled",
+        "workspace",
         "callback_url_display",
         "scopes_display",
         "client_id",
@@ -150,10 +159,8 @@ class ScmIntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
-    list_display = ["user", "integration", "method", "username", "status", "last_verified_at", "expires_at"]
-    list_filter = ["status", "method", "integration__provider", "organization"]
-    actions = ["verify_now", "refresh_now"]
-    change_list_template = "admin/integrations/connection/change_list.html"
+    list_display = ["user", "integration", "method", "shared", "username", "status", "last_verified_at", "expires_at"]
+    list_filter = ["status", "method", "shared", "integration__provider", "organization"]
     list_select_related = ["user", "integration", "integration__runner"]
     search_fields = ["user__email", "username", "git_author_email"]
     exclude = ["access_token_encrypted", "refresh_token_encrypted"]
@@ -168,8 +175,12 @@ class ConnectionAdmin(admin.ModelAdmin):
         "git_author_name",
         "git_author_email",
         "login",
+        "shared",
+        "reported_kind",
+        "resource",
         "granted_scopes",
         "missing_scopes",
+        "warnings",
         "expires_at",
         "status",
         "last_verified_at",
@@ -183,15 +194,46 @@ class ConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Verify now (queue a verify of each selected connection)")
-    def verify_now(self, request, queryset):
-        from integrations.tasks import connection_verify_task
+    actions = ["verify_now", "refresh_now"]
+    change_list_template = "integrations/admin_connection_change_list.html"
 
-        ids = list(queryset.values_list("pk", flat=True))
-        for connection_id in ids:
-            connection_verify_task.delay(connection_id)
-        self.message_user(request, f"Queued a verify of {len(ids)} connection{'s' if len(ids) != 1 else ''}.",
-                          messages.SUCCESS)
+    def get_urls(self):
+        from integrations.health_admin import connection_health_view
+
+        custom = [path("add-token/", self.admin_site.admin_view(self.add_token_view),
+                       name="integrations_connection_add_token"),
+                  path("health/", self.admin_site.admin_view(connection_health_view), name="connection_health")]
+        return custom + super().get_urls()
+
+    @method_decorator(sensitive_post_parameters("token"))
+    def add_token_view(self, request):
+        """Paste a token for a member: the Connections page's form and services, checked before it is stored."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = AdminTokenConnectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                connection = token_submit(form=form, actor=request.user)
+            except ApplicationError as exc:
+                report(request, exc, form)
+            else:
+                messages.success(request, f"Checked and stored {connection}.")
+                return redirect("admin:integrations_connection_change", connection.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "Add a token connection"}
+        return TemplateResponse(request, "integrations/admin_add_token.html", context)
+
+    @admin.action(description="Verify with the provider now")
+    def verify_now(self, request, queryset) -> None:
+        done = failed = 0
+        for connection in queryset:
+            try:
+                connection_verify(connection_id=connection.pk)
+                done += 1
+            except ApplicationError as exc:
+                failed += 1
+                messages.warning(request, f"{connection}: {exc.message}")
+        messages.info(request, f"Verified {done} connection(s); {failed} could not be checked now.")
 
     @admin.action(description="Refresh now (renew each selected OAuth token through its runner)")
     def refresh_now(self, request, queryset):
@@ -206,14 +248,6 @@ class ConnectionAdmin(admin.ModelAdmin):
         note = f" {skipped} without a refresh token (not OAuth, or none given) skipped." if skipped else ""
         self.message_user(request, f"Queued a refresh of {len(ids)} connection{'s' if len(ids) != 1 else ''}.{note}",
                           messages.SUCCESS if ids else messages.WARNING)
-
-    def get_urls(self):
-        from django.urls import path
-
-        from integrations.health_admin import connection_health_view
-
-        custom = [path("health/", self.admin_site.admin_view(connection_health_view), name="connection_health")]
-        return custom + super().get_urls()
 
 
 @admin.register(SweepRun)

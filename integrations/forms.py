@@ -17,6 +17,10 @@ from integrations.models.integration import SecretState
 from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider, ProviderSpec
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+# Bitbucket Cloud workspace slugs: lower-case letters, digits, dashes and underscores.
+_WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,61}$")
+# Providers whose integration may be limited to one workspace (kept in `options["workspace"]`).
+WORKSPACE_PROVIDERS = frozenset({"bitbucket-cloud"})
 _ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.spec.optional_scopes()})
 
 
@@ -27,6 +31,14 @@ class ScmIntegrationForm(forms.ModelForm):
         strip=True,
         max_length=1024,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    workspace = forms.CharField(
+        label="Workspace (optional)",
+        required=False,
+        max_length=62,
+        strip=True,
+        help_text="Limit the organization's shared credential and the repository picker to this Bitbucket "
+        "workspace (its slug, as in bitbucket.org/<workspace>/). Empty: every workspace the connection can see.",
     )
     optional_scopes = forms.MultipleChoiceField(
         label="Optional scopes",
@@ -51,6 +63,8 @@ class ScmIntegrationForm(forms.ModelForm):
             self.fields["provider"].disabled = True
         provider = PROVIDERS.get(self._raw_provider())
         self.spec = provider.spec if provider else None
+        if self.instance.pk and not self.is_bound:
+            self.initial.setdefault("workspace", (self.instance.options or {}).get("workspace", ""))
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label
             self.fields["client_secret"].label = self.spec.client_secret_label
@@ -99,6 +113,23 @@ class ScmIntegrationForm(forms.ModelForm):
         if value and any(ch.isspace() for ch in value):
             raise ValidationError("A client secret has no spaces or line breaks; check what was pasted.")
         return value
+
+    def clean_workspace(self) -> str:
+        value = (self.cleaned_data.get("workspace") or "").strip().lower()
+        if value and not _WORKSPACE.match(value):
+            raise ValidationError("A workspace slug is lower-case letters, digits, dashes and underscores "
+                                  "(as in bitbucket.org/<workspace>/).")
+        return value
+
+    def options(self) -> dict:
+        """The saved options with this form's changes: the workspace where the provider has one."""
+        options = dict(self.instance.options or {}) if self.instance.pk else {}
+        workspace = self.cleaned_data.get("workspace") or ""
+        if self.cleaned_data.get("provider") in WORKSPACE_PROVIDERS and workspace:
+            options["workspace"] = workspace
+        else:
+            options.pop("workspace", None)
+        return options
 
     def clean(self):
         data = super().clean()

@@ -3,7 +3,7 @@ the API reach these through `integrations.submit`, after the form and the host c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +28,7 @@ def integration_summary(integration: ScmIntegration) -> dict:
         "client_id": integration.client_id,
         "client_secret_set": integration.client_secret_set,
         "optional_scopes": list(integration.optional_scopes or []),
+        "options": dict(integration.options or {}),
     }
 
 
@@ -86,6 +87,7 @@ def integration_create(
     client_secret: str = "",
     optional_scopes: Sequence[str] = (),
     server_version: str = "",
+    options: Mapping[str, str] | None = None,
 ) -> ScmIntegration:
     """Add a provider to a runner: the row, then the secret sealed to the runner with the row's id bound in."""
     if runner is None:
@@ -93,7 +95,7 @@ def integration_create(
     integration = ScmIntegration(
         runner=runner, organization_id=runner.organization_id, provider=provider, host=host,
         oauth_enabled=oauth_enabled, pat_enabled=pat_enabled, client_id=client_id,
-        optional_scopes=list(optional_scopes), server_version=server_version,
+        optional_scopes=list(optional_scopes), server_version=server_version, options=dict(options or {}),
         # Derived here, never read from the request: the dialog showed this same URL before saving.
         oauth_key=oauth_key_for(runner_id=runner.pk, provider=provider, host=host),
     )
@@ -113,6 +115,7 @@ def integration_update(
     client_secret: str = "",
     optional_scopes: Sequence[str] = (),
     server_version: str = "",
+    options: Mapping[str, str] | None = None,
 ) -> ScmIntegration:
     """Change a provider's settings; an empty `client_secret` keeps the sealed one, an empty
     `server_version` the last one read."""
@@ -123,6 +126,8 @@ def integration_update(
         row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
         row.optional_scopes = list(optional_scopes)
         row.server_version = server_version or row.server_version
+        if options is not None:
+            row.options = dict(options)
         return _store(row, actor=actor, client_secret=client_secret, before=before)
 
 

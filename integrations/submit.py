@@ -43,6 +43,7 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         "client_secret": data.get("client_secret") or "",
         "optional_scopes": data.get("optional_scopes") or [],
         "server_version": check.version,
+        "options": form.options(),
     }
     if form.instance.pk:
         integration = services.integration_update(integration=form.instance, actor=actor, **fields)

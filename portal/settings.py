@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "kind"; name each so the schema stays stable as fields are added.
+    "ENUM_NAME_OVERRIDES": {
+        "RunnerKindEnum": "runners.models.Runner.Kind",
+        "ContextUrlKindEnum": "integrations.context.base.KINDS",
+    },
     # Every operation documents its 4xx answers and the one error shape (portal/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -291,7 +296,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Beat reads its schedules from the database (django-celery-beat): operators change intervals in Django
 # admin ("Periodic tasks"), and a change takes effect without a restart. The defaults are rows created by
-# the migration integrations/0004_beat_schedules; nothing is scheduled from here.
+# the migration integrations/0005_beat_schedules; nothing is scheduled from here.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The self-healing webhook sweep's period: the default interval of its beat row, and how old a hook
 # check must be before the sweep checks it again.
@@ -336,6 +341,8 @@ RUNNER_REGISTRATION_TOKEN_TTL_HOURS = 24
 RUNNER_OFFLINE_AFTER_SECONDS = env.int("RUNNER_OFFLINE_AFTER_SECONDS", default=60)
 RUNNER_JOB_TIMEOUT_SECONDS = env.float("RUNNER_JOB_TIMEOUT_SECONDS", default=20.0)
 RUNNER_LONG_POLL_SECONDS = env.float("RUNNER_LONG_POLL_SECONDS", default=20.0)
+# An environment request the runner's agent has not picked up by then has failed (and its credential expired).
+ENVIRONMENT_PICKUP_SECONDS = env.int("ENVIRONMENT_PICKUP_SECONDS", default=600)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
 if PORTAL_ENV == "production":

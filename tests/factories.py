@@ -275,6 +275,21 @@ def other_org_delivery(world: World):
                                           status="processed", signature_ok=True)
 
 
+def other_org_environment(world: World):
+    """An environment request of the other org's owner, on one of its runners."""
+    from django.utils import timezone
+
+    from environments.models import EnvironmentRequest
+    from runners.models import Runner
+
+    runner = Runner.objects.create(organization=world.other.org, name=f"walker-{uuid.uuid4().hex[:8]}",
+                                   region="eu-west-1", cloud_provider="aws")
+    return EnvironmentRequest.objects.create(
+        organization=world.other.org, runner=runner, user=world.other.owner, url="https://bitbucket.org/g/secret",
+        provider="bitbucket-cloud", host="https://bitbucket.org", owner="g", repo="secret", kind="repository",
+        commit="0" * 40, clone_url="https://bitbucket.org/g/secret.git", pickup_deadline=timezone.now())
+
+
 OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "membership_id": lambda world: world.other.membership("member"),
     "invitation_id": lambda world: InvitationFactory(organization=world.other.org, invited_by=world.other.owner),
@@ -288,6 +303,7 @@ OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "connection_id": _lazy_model_builder("connection_id", "integrations.Connection"),
     "project_id": other_org_project,
     "delivery_id": other_org_delivery,
+    "environment_id": other_org_environment,
     # The public webhook receiver's URL names a project by its uuid (see SIGNED_BY_BODY in walker.py).
     "project_uuid": lambda world: other_org_project(world).uuid,
 }

@@ -18,6 +18,8 @@ DEMO_TOKENS = [
      "scopes": ["account", "email", "repository", "pullrequest", "webhook"]},
     {"kind": "repository_access_token", "repository": "acme/webapp", "value": "ATCTT3xDemoWebappRepoToken0001",
      "scopes": ["repository", "pullrequest", "webhook"]},
+    {"kind": "workspace_access_token", "workspace": "acme", "value": "ATCTT3xDemoAcmeWorkspaceToken0001",
+     "scopes": ["repository", "pullrequest"]},
 ]
 
 

@@ -13,7 +13,7 @@ from emulator.httpcore import Request
 from emulator.oauth_common import basic_credentials, bearer_token, secrets_equal
 from emulator.server.errors import server_error
 from emulator.server.models import PROJECT_LEVELS, REPO_LEVELS, Project, ServerRepository, ServerToken, ServerUser
-from emulator.server.state import server_state
+from emulator.server.state import server_settings, server_state
 from emulator.store import State
 
 INCORRECT_CREDENTIALS = "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
@@ -79,7 +79,22 @@ def authenticate(state: State, request: Request) -> ServerIdentity | None:
     raise _failed()
 
 
+# HTTP access tokens arrived in Bitbucket Server 7.14; an older instance knows no such credential.
+MIN_TOKEN_VERSION = (7, 14)
+
+
+def _version(value: str) -> tuple[int, ...]:
+    parts = []
+    for part in value.split("-")[0].split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
 def _checked(state: State, token: ServerToken) -> ServerIdentity:
+    if token.kind == "http_access_token" and _version(server_settings(state.settings).version) < MIN_TOKEN_VERSION:
+        raise _failed()
     if token.revoked or (token.expires_at is not None and token.expires_at <= time.time()):
         raise _failed()
     user = server_state(state).users.get(token.username) if token.username else None

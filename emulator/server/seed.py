@@ -26,3 +26,6 @@ def demo(app: Emulator) -> None:
     call(app, control.create_repository, {"project": "~alice", "slug": "notes"})
     call(app, control.create_token, {"level": "user", "user": "alice", "value": "BBDC-DemoAliceHttpAccessToken0001",
                                      "permissions": ["PROJECT_ADMIN", "REPO_ADMIN"], "name": "demo"})
+    call(app, control.create_token, {"level": "repository", "project": "ACME", "repository": "backend",
+                                     "value": "BBDC-DemoBackendRepoToken0001", "permissions": ["REPO_READ"],
+                                     "name": "demo read"})

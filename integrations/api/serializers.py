@@ -18,6 +18,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
     callback_url = serializers.CharField(read_only=True)
     scopes = serializers.SerializerMethodField()
     runner = serializers.IntegerField(source="runner_id", read_only=True)
+    workspace = serializers.SerializerMethodField(help_text="Bitbucket Cloud: the workspace it is limited to, or "
+                                                            "empty.")
 
     class Meta:
         model = ScmIntegration
@@ -35,6 +37,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "scopes",
             "optional_scopes",
             "server_version",
+            "workspace",
             "created_at",
             "updated_at",
         ]
@@ -48,6 +51,9 @@ class IntegrationSerializer(serializers.ModelSerializer):
             for s in integration.spec.scopes
             if s.required or s.name in chosen
         ]
+
+    def get_workspace(self, integration: ScmIntegration) -> str:
+        return str((integration.options or {}).get("workspace") or "")
 
     def get_scopes(self, integration: ScmIntegration) -> list[dict]:
         return ScopeSerializer(self._scope_list(integration), many=True).data
@@ -101,6 +107,9 @@ class IntegrationWriteSerializer(serializers.Serializer):
     optional_scopes = serializers.ListField(
         child=StrictCharField(), required=False, help_text="Optional scopes to request, by name."
     )
+    workspace = StrictCharField(required=False, allow_blank=True, max_length=62,
+                                help_text="Bitbucket Cloud only: limit the shared credential and the repository "
+                                          "picker to this workspace slug; empty for every workspace.")
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.api import views
+from integrations.api import connections, views
 
 urlpatterns = [
     path(
@@ -13,4 +13,9 @@ urlpatterns = [
         views.IntegrationDetailView.as_view(),
         name="api_integration_detail",
     ),
+    path("orgs/<slug:org_slug>/connections/", connections.ConnectionListView.as_view(), name="api_connection_list"),
+    path("orgs/<slug:org_slug>/connections/<int:connection_id>/", connections.ConnectionDetailView.as_view(),
+         name="api_connection_detail"),
+    path("orgs/<slug:org_slug>/connections/<int:connection_id>/verify/", connections.ConnectionVerifyView.as_view(),
+         name="api_connection_verify"),
 ]

@@ -46,6 +46,7 @@ def _form_data(request, instance=None, *, replace: bool = False) -> dict:
             "pat_enabled": instance.pat_enabled,
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
+            "workspace": (instance.options or {}).get("workspace", ""),
         }
     data.update(serializer.validated_data)
     return data

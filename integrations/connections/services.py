@@ -51,7 +51,8 @@ def _summary(connection: Connection) -> dict:
 def account_conflict(*, integration: ScmIntegration, user, account_id: str) -> Connection | None:
     """Another portal user of the same org who connected this provider account on this provider host."""
     return (Connection.objects.filter(organization_id=integration.organization_id, provider_account_id=account_id,
-                                      integration__provider=integration.provider, integration__host=integration.host)
+                                      integration__provider=integration.provider, integration__host=integration.host,
+                                      shared=False)
             .exclude(user=user).select_related("user").first())
 
 
@@ -70,12 +71,14 @@ def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identi
         if account_conflict(integration=integration, user=user, account_id=identity.account_id):
             raise Conflict(conflict_message(integration, identity.username))
         connection = (Connection.objects.select_for_update()
-                      .filter(integration=integration, user=user).first())
+                      .filter(integration=integration, user=user, shared=False).first())
         is_new = connection is None
         before = {} if is_new else _summary(connection)
         if is_new:
             connection = Connection(integration=integration, user=user, organization_id=integration.organization_id)
         connection.method = Method.OAUTH
+        # What a pasted token left behind does not describe an OAuth connection.
+        connection.login, connection.resource, connection.reported_kind, connection.warnings = "", "", "", []
         connection.provider_account_id = identity.account_id
         connection.username = identity.username
         connection.display_name = identity.display_name
@@ -200,6 +203,10 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
     transiently while the token still works leaves the connection "expiring", not broken.
     """
     connection = Connection.objects.select_related("integration__runner").get(pk=connection_id)
+    if connection.method != Method.OAUTH:
+        from integrations.connections.tokens import connection_verify_token
+
+        return connection_verify_token(connection)
     refresh_problem = ""
     if connection.method == Method.OAUTH and _needs_refresh(connection, force=False, rejected_access_token=None):
         try:
@@ -270,7 +277,8 @@ def connection_disconnect(*, connection: Connection, actor) -> None:
     from allauth.socialaccount.models import SocialAccount
 
     integration = connection.integration
-    SocialAccount.objects.filter(provider=integration.oauth_key, user=connection.user).delete()
+    if connection.method == Method.OAUTH and not connection.shared:
+        SocialAccount.objects.filter(provider=integration.oauth_key, user=connection.user).delete()
     audit_record(organization=integration.organization, actor=actor, action="connection.deleted",
                  target=connection, target_label=f"{integration.spec.label} account {connection.username}",
                  before=_summary(connection))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 KINDS = ("repository", "branch", "tag", "commit", "pull_request", "issue", "file")
@@ -153,3 +153,32 @@ class ContextParser:
     parse: Callable[[Location, str], ContextUrl]
     default_hosts: Callable[[], Sequence[str]] = lambda: ()
     detect: Callable[[Location], str | None] = lambda location: None
+
+
+@dataclass(frozen=True)
+class PullRequestHead:
+    number: int
+    title: str
+    source_branch: str
+    source_commit: str  # may be abbreviated (Bitbucket Cloud answers 12 characters)
+    state: str = ""
+
+
+class RepositoryReader(Protocol):
+    """What resolution asks of a provider; each method raises the typed `providers.http` errors."""
+
+    def default_branch(self, owner: str, repo: str) -> str: ...
+
+    def branch_commit(self, owner: str, repo: str, name: str) -> str | None: ...
+
+    def tag_commit(self, owner: str, repo: str, name: str) -> str | None: ...
+
+    def full_commit(self, owner: str, repo: str, commit: str) -> str: ...
+
+    def pull_request(self, owner: str, repo: str, number: int) -> PullRequestHead: ...
+
+    def issue_title(self, owner: str, repo: str, number: int) -> str: ...
+
+    def commit_api_url(self, owner: str, repo: str, commit: str) -> str:
+        """Where the API describes the commit (the runner reads it with the clone credential)."""
+        ...

@@ -54,13 +54,18 @@ def parse_context_url(text: str, *, known_hosts: Iterable[tuple[str, str]] = ())
     for parser in context_parsers():
         candidates.extend((parser.provider, base.rstrip("/")) for base in parser.default_hosts())
     candidates.extend((provider, base.rstrip("/")) for provider, base in known_hosts)
-    best: tuple[int, str, str] | None = None
-    for provider, base in candidates:
-        depth = _matches(location, base)
-        if depth is not None and _parser_for(provider) is not None and (best is None or depth > best[0]):
-            best = (depth, provider, base)
-    if best is not None:
-        _, provider, base = best
+    matches = [(depth, provider, base) for provider, base in candidates
+               if _parser_for(provider) is not None and (depth := _matches(location, base)) is not None]
+    if matches:
+        deepest = max(depth for depth, _, _ in matches)
+        best = list(dict.fromkeys((provider, base) for depth, provider, base in matches if depth == deepest))
+        if len({provider for provider, _ in best}) > 1:
+            # Two providers on one host (an ssh remote of a host serving both): the path shape decides.
+            best = [(provider, base) for provider, base in best if _parser_for(provider).detect(location)] or best
+        if len({provider for provider, _ in best}) > 1:
+            names = " and ".join(_parser_for(provider).name for provider, _ in best)
+            raise ContextUrlError(f"{location.hostname} serves both {names}; paste the repository's web URL.")
+        provider, base = best[0]
         return _parser_for(provider).parse(location, base)
     detected = [(parser, base) for parser in context_parsers() if (base := parser.detect(location))]
     if len(detected) == 1:

@@ -47,6 +47,14 @@ class Connection(models.Model):
     git_author_email = models.CharField(max_length=255, blank=True)
     # For API tokens (HTTP Basic): the Atlassian email or user name that goes with the token.
     login = models.CharField(max_length=255, blank=True)
+    # Entered once by an org admin for one integration; every member uses it and sees whose it is.
+    shared = models.BooleanField(default=False)
+    # What the provider called the credential when it was checked (X-Credential-Type, "http-access-token").
+    reported_kind = models.CharField(max_length=64, blank=True)
+    # What a token that belongs to no user reaches ("repository acme/webapp", "workspace acme").
+    resource = models.CharField(max_length=255, blank=True)
+    # Advice shown beside the connection (a token reaching every repository, admin rights kept too long).
+    warnings = models.JSONField(default=list, blank=True)
     granted_scopes = models.JSONField(default=list, blank=True)
     missing_scopes = models.JSONField(default=list, blank=True)
     access_token_encrypted = models.TextField(blank=True)
@@ -66,7 +74,12 @@ class Connection(models.Model):
 
     class Meta:
         ordering = ["integration", "user"]
-        constraints = [models.UniqueConstraint(fields=["integration", "user"], name="one_connection_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "user"], condition=models.Q(shared=False),
+                                    name="one_personal_connection_per_user"),
+            models.UniqueConstraint(fields=["integration"], condition=models.Q(shared=True),
+                                    name="one_shared_connection_per_integration"),
+        ]
         indexes = [
             models.Index(fields=["status", "expires_at"]),
             # The verify sweep walks rows by id, oldest verification first within a chunk.

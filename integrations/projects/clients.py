@@ -5,24 +5,13 @@ from __future__ import annotations
 import httpx
 from django.conf import settings
 
+from integrations.connections.credentials import connection_credential
 from integrations.models import Connection
-from integrations.models.connection import Method
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
-from integrations.providers.http import BasicCredentials, BearerToken, Credential
-
-# Methods that authenticate with HTTP Basic: the login (email or user name) goes with the secret.
-_BASIC = {Method.API_TOKEN, Method.APP_PASSWORD}
 
 # The clients projects work with (repository pages, hooks); other providers' clients have no such methods yet.
 Client = BitbucketCloudClient | BitbucketServerClient
-
-
-def credential_for(connection: Connection) -> Credential:
-    if connection.method in _BASIC:
-        return BasicCredentials(connection.login or connection.username, connection.access_token,
-                                kind=connection.method)
-    return BearerToken(connection.access_token, kind=connection.method)
 
 
 def client_for_connection(connection: Connection) -> Client:
@@ -31,5 +20,5 @@ def client_for_connection(connection: Connection) -> Client:
     Raises `NotSupportedYet` (naming the provider) for a provider whose package has no API client yet."""
     integration = connection.integration
     timeout = httpx.Timeout(settings.SCM_HTTP_TIMEOUT, connect=min(5.0, settings.SCM_HTTP_TIMEOUT))
-    return integration.scm_provider.client(host=integration.host, credential=credential_for(connection),
+    return integration.scm_provider.client(host=integration.host, credential=connection_credential(connection),
                                            timeout=timeout)

@@ -66,7 +66,9 @@ class RepositoryPage:
 
 def _cache_key(connection: Connection, *parts: object) -> str:
     # The connection's updated_at changes on reconnect and refresh: new scopes, new answers.
-    raw = json.dumps([connection.pk, connection.updated_at.isoformat() if connection.updated_at else "", *parts])
+    # The integration's options too: an admin's new workspace limit applies at once.
+    raw = json.dumps([connection.pk, connection.updated_at.isoformat() if connection.updated_at else "",
+                      _workspace_limit(connection), *parts])
     return "projects:picker:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -106,12 +108,35 @@ def repository_sources(connection: Connection) -> list[Source]:
     return sources
 
 
+def _workspace_limit(connection: Connection) -> str:
+    """The one workspace an org admin limited this Bitbucket Cloud integration to, or ''."""
+    return str((connection.integration.options or {}).get("workspace") or "").lower()
+
+
+def _access_token_scope(connection: Connection) -> tuple[str, str, str]:
+    """(workspace, project key, repository full name) an access token belongs to, from what its check found
+    ("repository acme/webapp", "project PLAT in acme", "workspace acme")."""
+    words = (connection.resource or "").split()
+    if len(words) == 2 and words[0] == "repository":
+        return words[1].split("/")[0], "", words[1].lower()
+    if len(words) == 4 and words[0] == "project":
+        return words[3], words[1], ""
+    if len(words) == 2 and words[0] == "workspace":
+        return words[1], "", ""
+    return "", "", ""
+
+
 def _cloud_sources(client: BitbucketCloudClient, connection: Connection) -> list[Source]:
+    limit = _workspace_limit(connection)
+    if connection.method == Method.ACCESS_TOKEN:
+        # An access token has no user and no workspace list: its own workspace is the one source.
+        workspace = _access_token_scope(connection)[0]
+        return [Source(key=workspace, name=workspace)] if workspace and limit in ("", workspace.lower()) else []
     out = []
     for access in client.workspaces():
         workspace = access.get("workspace") or {}
         slug = str(workspace.get("slug") or "")
-        if slug:
+        if slug and limit in ("", slug.lower()):
             out.append(Source(key=slug, name=str(workspace.get("name") or slug),
                               personal=slug.lower() == (connection.username or "").lower(),
                               admin=bool(access.get("administrator"))))
@@ -120,7 +145,8 @@ def _cloud_sources(client: BitbucketCloudClient, connection: Connection) -> list
 
 def _server_sources(client: BitbucketServerClient, connection: Connection) -> list[Source]:
     out = []
-    username = connection.username or client.current_username() or ""
+    # Project and repository tokens act as a bot user that has no personal project.
+    username = "" if connection.resource else (connection.username or client.current_username() or "")
     if username:
         out.append(Source(key=f"~{username}", name=f"{connection.display_name or username} (personal)",
                           personal=True))
@@ -165,6 +191,8 @@ def _cloud_page(client: BitbucketCloudClient, connection: Connection, source: So
     body = client.repository_page(source.key, role="member", q=search, sort="name", page=page, pagelen=PAGE_SIZE)
     repos = [r for r in body["values"] if isinstance(r, dict) and r.get("full_name")]
     missing_scope = webhook_scope_missing(connection)
+    if connection.method == Method.ACCESS_TOKEN:
+        return _access_token_page(connection, source, query, page, body, repos)
     admin_names: set[str] = set()
     if repos and not missing_scope and not source.admin:
         # One more request for this page only: which of these may the user administer?
@@ -180,6 +208,31 @@ def _cloud_page(client: BitbucketCloudClient, connection: Connection, source: So
             selectable, reason = True, ""
         else:
             selectable, reason = False, "You are not an admin of this repository; installing a webhook needs admin."
+        items.append(RepositoryChoice(full_name=full_name, name=str(repo.get("name") or full_name),
+                                      description=str(repo.get("description") or "")[:200],
+                                      private=bool(repo.get("is_private", True)), selectable=selectable,
+                                      reason=reason))
+    return RepositoryPage(source=source.key, query=query, page=page, items=items, has_next=bool(body.get("next")),
+                          total=body.get("size") if isinstance(body.get("size"), int) else None)
+
+
+def _access_token_page(connection: Connection, source: Source, query: str, page: int, body: dict,
+                       repos: list[dict]) -> RepositoryPage:
+    """An access token installs hooks where it reaches, if it has the webhook scope; public repositories of
+    the workspace it does not cover are shown but cannot be chosen."""
+    _, project, repository = _access_token_scope(connection)
+    can_hook = "webhook" in connection.integration.scm_provider.effective_scopes(connection.granted_scopes or ())
+    items = []
+    for repo in repos:
+        full_name = str(repo["full_name"])
+        covered = (full_name.lower() == repository if repository else
+                   str((repo.get("project") or {}).get("key") or "") == project if project else True)
+        if not covered:
+            selectable, reason = False, f"The access token reaches only {connection.resource}."
+        elif not can_hook:
+            selectable, reason = False, "The access token lacks the webhook scope, which installing a webhook needs."
+        else:
+            selectable, reason = True, ""
         items.append(RepositoryChoice(full_name=full_name, name=str(repo.get("name") or full_name),
                                       description=str(repo.get("description") or "")[:200],
                                       private=bool(repo.get("is_private", True)), selectable=selectable,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from integrations.models import Connection
@@ -36,8 +36,9 @@ def webhook_delivery_get(*, project: Project, delivery_id: int) -> WebhookDelive
 
 
 def connection_list_for_projects(*, org: Organization, user) -> QuerySet[Connection]:
-    """The user's own Bitbucket connections in this org: what the repository picker can browse."""
-    return (Connection.objects.filter(organization=org, user=user, integration__provider__in=OAUTH_PROVIDER_IDS)
+    """The user's own Bitbucket connections in this org and the org's shared ones: what the picker can browse."""
+    return (Connection.objects.filter(Q(user=user, shared=False) | Q(shared=True), organization=org,
+                                      integration__provider__in=OAUTH_PROVIDER_IDS)
             .select_related("integration__runner").order_by("integration__runner__name", "integration__provider"))
 
 

@@ -3,8 +3,9 @@ object starts from. The contract itself is `protocol.Provider`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -109,6 +110,8 @@ class BaseProvider:
     token_kinds: tuple[TokenKind, ...] = ()
     # Parses this provider's pasted context URLs (`providers/<id>/context.py`); None: not understood yet.
     context_parser: ContextParser | None = None
+    # Client -> `integrations.context.resolution.RepositoryReader`; None: its URLs cannot be resolved yet.
+    context_reader: Callable[[Any], Any] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"

@@ -19,6 +19,7 @@ from integrations.models import Connection
 from integrations.models.connection import Status
 from integrations.oauth import popup
 from portal.errors import ValidationFailed, error_body
+from portal.models import Role
 from portal.numbers import finite_float
 from portal.selectors import org_for_user
 
@@ -46,6 +47,7 @@ def connection_summary(connection: Connection | None) -> dict | None:
 def connection_list(request, org_slug: str):
     org, membership = org_for_user(request.user, org_slug)
     connections = selectors.connection_map_by_integration(user=request.user, org=org)
+    shared = selectors.connection_shared_map(org=org)
     here = request.get_full_path()
     rows = []
     for integration in selectors.integration_list_oauth(org=org):
@@ -54,15 +56,18 @@ def connection_list(request, org_slug: str):
             "integration": integration,
             "label": integration.spec.label,
             "connection": connection,
+            "shared": shared.get(integration.pk),
             "required_scopes": integration.spec.required_scopes(),
             "problem": plain_problem(connection) if connection else "",
             "can_connect": integration.oauth_ready,
+            "can_use_token": integration.pat_enabled and bool(integration.scm_provider.token_kinds),
             "popup_next": popup.done_url(integration, popup=True),
             "page_next": popup.done_url(integration, popup=False, return_to=here),
             "status_url": reverse("connection_status", args=[org.slug, integration.pk]),
         })
     return render(request, "integrations/connections.html", {
-        "org": org, "membership": membership, "rows": rows, "server_now": f"{time.time():.3f}",
+        "org": org, "membership": membership, "rows": rows, "is_admin": membership.has_role(Role.ADMIN),
+        "server_now": f"{time.time():.3f}",
         "portal_origin": popup.portal_origin(), "demo": connection_demo.enabled(),
     })
 
@@ -115,12 +120,19 @@ def connection_oauth_done(request, org_slug: str, integration_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def connection_disconnect(request, org_slug: str, connection_id: int):
-    org, _ = org_for_user(request.user, org_slug)
-    connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
+    org, membership = org_for_user(request.user, org_slug)
+    is_admin = membership.has_role(Role.ADMIN)
+    connection = selectors.connection_get_visible(org=org, user=request.user, is_admin=is_admin,
+                                                  connection_id=connection_id)
+    own = connection.user_id == request.user.pk and not connection.shared
+    if not own and not (connection.shared and is_admin):
+        # Admins remove shared credentials here; anyone else's personal connection is not theirs to see.
+        raise Http404
     label = connection.integration.spec.label
     if request.method == "POST":
         services.connection_disconnect(connection=connection, actor=request.user)
-        messages.success(request, f"{label} account {connection.username} was disconnected.")
+        what = "The shared token" if connection.shared else f"{label} account {connection.username}"
+        messages.success(request, f"{what} was disconnected.")
         return redirect("connection_list", org.slug)
     return render(request, "integrations/connections_disconnect.html", {
         "org": org, "connection": connection, "label": label,

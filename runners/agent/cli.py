@@ -59,7 +59,9 @@ def cmd_register(args) -> int:
 
 
 def cmd_run(args) -> int:
-    worker = Worker(load(Path(args.state_dir)), wait=args.wait)
+    state = load(Path(args.state_dir))
+    state.environment_command = args.environment_command
+    worker = Worker(state, wait=args.wait)
     worker.install_signal_handlers()
     return worker.run(once=args.once)
 
@@ -132,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="serve the portal's jobs until stopped")
     run.add_argument("--once", action="store_true", help="look for one job without waiting, then exit")
     run.add_argument("--wait", type=float, default=20.0, help="long-poll seconds (the portal caps it)")
+    run.add_argument("--environment-command", default="",
+                     help="starts an environment from ENVIRONMENT_* variables (default: read the commit through "
+                          "the provider's API with the clone credential)")
     rotate = sub.add_parser("rotate-key", help="register new keys (secrets sealed to the old ones need re-entry)")
     rotate.add_argument(*SUITE_ARG, **SUITE_OPTIONS)
     sub.add_parser("status", help="show this agent's registration and what the portal thinks of it")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from runners.agent import AGENT_VERSION
+from runners.agent import AGENT_VERSION, environment
 from runners.agent.state import AgentState
 from runners.protocol import jobs as protocol
 from runners.protocol.jobs import JobKind, OAuthTokenPayload, OAuthTokenResult, PingPayload, PingResult
@@ -97,7 +97,8 @@ def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
     return OAuthTokenResult(status=response.status_code, body=_parse_body(response, raw))
 
 
-HANDLERS: dict[JobKind, Handler] = {JobKind.PING: ping, JobKind.OAUTH_TOKEN: oauth_token}
+HANDLERS: dict[JobKind, Handler] = {JobKind.PING: ping, JobKind.OAUTH_TOKEN: oauth_token,
+                                    JobKind.ENVIRONMENT: environment.run}
 
 
 def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:

@@ -42,6 +42,7 @@ class AgentState:
     private_key: X25519PrivateKey
     hybrid_key: HybridPrivateKey | None = None
     key_stamp: tuple = ()
+    environment_command: str = ""  # `run --environment-command`; empty: the default (environment.py)
 
     def __repr__(self) -> str:
         return f"AgentState(runner={self.runner_name!r} #{self.runner_id}, portal={self.portal!r})"

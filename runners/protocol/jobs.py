@@ -25,6 +25,7 @@ class ProtocolError(ValueError):
 class JobKind(enum.StrEnum):
     PING = "ping"
     OAUTH_TOKEN = "oauth.token"
+    ENVIRONMENT = "environment"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,39 @@ class OAuthTokenResult:
 
 
 @dataclass(frozen=True)
+class EnvironmentPayload:
+    """Start an environment: run the runner's environment command for one resolved repository and commit.
+
+    `sealed_credential` is a clone credential sealed to this runner's key for `purpose`
+    (`runners.agent.clone_credential`); `commit_api_url` is where the provider's API describes the commit.
+    """
+
+    environment_request_id: int
+    purpose: str
+    provider: str
+    repository: str
+    clone_url: str
+    ref: str
+    ref_type: str
+    commit: str
+    commit_api_url: str
+    api_auth: str  # "bearer" or "basic": how the credential authenticates API calls
+    git_author_name: str
+    git_author_email: str
+    sealed_credential: str = field(repr=False)
+    pull_request: int = 0
+    suggested_branch: str = ""
+    report_path: str = ""  # the agent API path the agent reports started / failed to
+
+
+@dataclass(frozen=True)
+class EnvironmentResult:
+    environment_request_id: int
+    state: str  # "started" or "failed"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class KindSpec:
     payload: type
     result: type
@@ -66,6 +100,7 @@ class KindSpec:
 KINDS: dict[JobKind, KindSpec] = {
     JobKind.PING: KindSpec(payload=PingPayload, result=PingResult),
     JobKind.OAUTH_TOKEN: KindSpec(payload=OAuthTokenPayload, result=OAuthTokenResult),
+    JobKind.ENVIRONMENT: KindSpec(payload=EnvironmentPayload, result=EnvironmentResult),
 }
 
 

@@ -23,7 +23,7 @@
     if (data.ok) window.close();
   }
 
-  // --- the opener: the Connections page -------------------------------------------------------
+  // --- the opener: the Connections page, or New environment asking to connect -------------------------------------------------------
   function openerPage(root) {
     var origin = root.getAttribute("data-portal-origin");
     var loadedAt = Date.now();
@@ -44,6 +44,7 @@
       var section = document.getElementById("integration-" + id);
       if (!section || !connection) return;
       var details = section.querySelector("[data-connection-details]");
+      if (!details) return;
       details.hidden = false;
       Array.prototype.forEach.call(details.querySelectorAll("[data-field]"), function (el) {
         var value = connection[el.getAttribute("data-field")];
@@ -63,6 +64,8 @@
       delete pending[id];
       show(ok, message);
       if (ok) poll(id, attempt.url, 0, function (answer) { fill(id, answer.connection); });
+      // Pages that were waiting for this connection (New environment) carry on from here.
+      if (ok) document.dispatchEvent(new CustomEvent("scm:connected", { detail: { integration: id } }));
     }
 
     function poll(id, url, since, then) {

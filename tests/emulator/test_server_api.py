@@ -136,3 +136,13 @@ def test_branches_commits_and_pull_requests_resolve(seeded: SeededEmulator):
     assert isinstance(pr["createdDate"], int)
     assert pr["links"]["self"][0]["href"] == f"{seeded.server}/projects/ACME/repos/backend/pull-requests/1"
     assert seeded.get(f"{base}/pull-requests/5", seeded.server_admin_token).status_code == 404
+
+
+def test_http_access_tokens_are_refused_before_7_14_as_an_older_server_knows_none(seeded: SeededEmulator):
+    url = f"{seeded.server}/rest/api/1.0/repos?limit=1"
+    seeded.emulator.control("POST", "/server/settings", json={"version": "7.13.9"})
+    refused = seeded.get(url, seeded.server_admin_token)
+    assert refused.status_code == 401 and "X-AUSERNAME" not in refused.headers
+    assert httpx.get(url, auth=("alice", "alice-pw")).status_code == 200  # passwords still work
+    seeded.emulator.control("POST", "/server/settings", json={"version": "7.14.0"})
+    assert seeded.get(url, seeded.server_admin_token).headers["X-AUSERNAME"] == "alice"

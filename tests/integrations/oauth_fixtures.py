@@ -61,13 +61,14 @@ AGENT_WAIT = 1.0
 
 
 @contextlib.contextmanager
-def running_agent(org, actor, live_url: str, state_dir, *, name: str):
+def running_agent(org, actor, live_url: str, state_dir, *, name: str, extra_args: tuple[str, ...] = ()):
     """A runner of `org` with a real agent process registered against the live portal, running."""
     runner, token = runner_services.runner_create(org=org, actor=actor, name=name, kind=Runner.Kind.SELF_HOSTED,
                                                   cloud_provider="aws", region="eu-west-1")
     done = _agent("register", "--portal", live_url, "--token", token, "--state-dir", str(state_dir))
     assert done.returncode == 0, done.stderr
-    command = [sys.executable, "-m", "runners.agent", "run", "--state-dir", str(state_dir), "--wait", str(AGENT_WAIT)]
+    command = [sys.executable, "-m", "runners.agent", "run", "--state-dir", str(state_dir), "--wait", str(AGENT_WAIT),
+               *extra_args]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     runner.refresh_from_db()
     runner.agent_process = process

@@ -5,15 +5,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 from django.conf import settings
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.bitbucket_cloud import context, demo
+from integrations.providers.bitbucket_cloud import context, demo, tokens
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
+from integrations.providers.bitbucket_cloud.context_reader import CloudContextReader
 from integrations.providers.bitbucket_cloud.spec import SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
-from integrations.providers.protocol import DemoApp
+from integrations.providers.protocol import DemoApp, TokenCheck
 
 __all__ = ["PROVIDER", "SPEC"]
 
@@ -21,8 +24,11 @@ __all__ = ["PROVIDER", "SPEC"]
 class BitbucketCloud(BaseProvider):
     spec = SPEC
     context_parser = context.PARSER
+    # Resolution (default branch, branch or tag, pull request source) over this provider's client.
+    context_reader = CloudContextReader
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
+    token_kinds = tokens.TOKEN_KINDS
 
     def default_host(self) -> str:
         # A setting, so tests and the demo can point it at the emulator.
@@ -36,6 +42,16 @@ class BitbucketCloud(BaseProvider):
 
     def demo_app(self, emulator_url: str) -> DemoApp:
         return demo.demo_app(emulator_url)
+
+    def token_credential(self, kind: str, *, login: str, token: str) -> Credential:
+        return tokens.token_credential(kind, login=login, token=token)
+
+    def check_token(self, *, host: str, kind: str, login: str, token: str,
+                    options: Mapping[str, str]) -> TokenCheck:
+        credential = tokens.token_credential(kind, login=login, token=token)
+        with self.client(host=host, credential=credential) as client:
+            return tokens.check_token(client, kind=kind, login=login, options=options,
+                                      implications=self.effective_scopes)
 
 
 PROVIDER = BitbucketCloud()

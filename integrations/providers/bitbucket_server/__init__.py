@@ -5,14 +5,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
 from integrations.providers.base import BaseProvider
-from integrations.providers.bitbucket_server import context, demo, errors, probe
+from integrations.providers.bitbucket_server import context, demo, errors, probe, tokens
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
+from integrations.providers.bitbucket_server.context_reader import ServerContextReader
 from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
-from integrations.providers.protocol import DemoApp, HostReport
+from integrations.providers.protocol import DemoApp, HostReport, TokenCheck
 
 __all__ = ["MIN_OAUTH_VERSION", "MIN_TOKEN_VERSION", "PROVIDER", "SPEC"]
 
@@ -20,8 +23,11 @@ __all__ = ["MIN_OAUTH_VERSION", "MIN_TOKEN_VERSION", "PROVIDER", "SPEC"]
 class BitbucketServer(BaseProvider):
     spec = SPEC
     context_parser = context.PARSER
+    # Resolution (default branch, branch or tag, pull request source) over this provider's client.
+    context_reader = ServerContextReader
     scope_implications = SCOPE_IMPLICATIONS
     oauth_connect = True
+    token_kinds = tokens.TOKEN_KINDS
 
     def client(
         self, *, host: str, credential: Credential | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
@@ -36,6 +42,14 @@ class BitbucketServer(BaseProvider):
 
     def demo_app(self, emulator_url: str) -> DemoApp:
         return demo.demo_app(emulator_url)
+
+    def token_credential(self, kind: str, *, login: str, token: str) -> Credential:
+        return tokens.token_credential(kind, login=login, token=token)
+
+    def check_token(self, *, host: str, kind: str, login: str, token: str,
+                    options: Mapping[str, str]) -> TokenCheck:
+        with self.client(host=host, credential=tokens.token_credential(kind, login=login, token=token)) as client:
+            return tokens.check_token(client, login=login)
 
 
 PROVIDER = BitbucketServer()

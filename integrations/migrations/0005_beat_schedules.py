@@ -52,7 +52,7 @@ def remove_schedules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("integrations", "0003_connection_health"),
+        ("integrations", "0004_connection_health"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

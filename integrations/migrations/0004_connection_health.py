@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0002_integration_options'),
+        ('integrations', '0003_connection_tokens'),
         ('portal', '0002_organization_require_mfa'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
