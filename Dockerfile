@@ -9,4 +9,4 @@ RUN PORTAL_ENV=development STATIC_MANIFEST=true python manage.py collectstatic -
 RUN useradd --system --home /app portal && chown -R portal /app/staticfiles
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "-k", "gthread", "--threads", "8", "-w", "2", "-b", "0.0.0.0:8000"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

@@ -8,6 +8,7 @@ from integrations.views import connections, token_connections
 
 urlpatterns = [
     path("", connections.connection_list, name="connection_list"),
+    path("<int:integration_id>/card/", connections.connection_card, name="connection_card"),
     path("<int:integration_id>/status/", connections.connection_status, name="connection_status"),
     path("<int:integration_id>/done/", connections.connection_oauth_done, name="connection_oauth_done"),
     path("<int:connection_id>/test/", connections.connection_test, name="connection_test"),

@@ -13,8 +13,10 @@ from django.views.decorators.debug import sensitive_variables
 
 from integrations.hosts import check_public_address, normalize_host
 from integrations.models import ScmIntegration
-from integrations.models.integration import SecretState
+from integrations.models.integration import SecretState, oauth_key_for
 from integrations.providers import PROVIDER_CHOICES, PROVIDERS, Provider, ProviderSpec
+from runners.protocol.sealing import SealError
+from runners.sealing import SealedForRunner, caller_sealed_blob
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 # Bitbucket Cloud workspace slugs: lower-case letters, digits, dashes and underscores.
@@ -32,6 +34,9 @@ class ScmIntegrationForm(forms.ModelForm):
         max_length=1024,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
+    # Sealed by the caller (the dialog's browser, an API client): base64 of enc || ct, and its suite.
+    client_secret_sealed = forms.CharField(required=False, max_length=16384, widget=forms.HiddenInput)
+    suite = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     workspace = forms.CharField(
         label="Workspace (optional)",
         required=False,
@@ -144,6 +149,7 @@ class ScmIntegrationForm(forms.ModelForm):
         oauth, pat = data.get("oauth_enabled"), data.get("pat_enabled")
         if not oauth and not pat:
             self.add_error("oauth_enabled", "Turn on OAuth, personal access tokens, or both.")
+        data["client_secret_sealed"] = self._clean_sealed(provider, data)
         if oauth:
             self._clean_oauth(spec, data)
         if data["host"] and self.runner is not None and not self.errors:
@@ -163,11 +169,44 @@ class ScmIntegrationForm(forms.ModelForm):
             return ""
         return host
 
+    def integration_key(self, provider: Provider, host: str) -> str:
+        """The key a caller-sealed secret is bound to: the row's, or the one the row will get."""
+        if self.instance.pk:
+            return self.instance.oauth_key
+        return oauth_key_for(runner_id=self.runner.pk, provider=provider.spec.id, host=host)
+
+    def _clean_sealed(self, provider: Provider, data: dict) -> SealedForRunner | None:
+        sealed, suite = data.get("client_secret_sealed") or "", (data.get("suite") or "").strip()
+        if not sealed and not suite:
+            return None
+        if data.get("client_secret") or self.data.get(self.add_prefix("client_secret")):
+            # The point of sealing elsewhere is that the plaintext never travels: both at once is a bug
+            # in the caller, and the plaintext has already travelled. Refuse rather than pick one.
+            self.add_error("client_secret_sealed", "Send the client secret or a sealed one, not both.")
+            return None
+        if not sealed or not suite:
+            self.add_error("suite" if sealed else "client_secret_sealed",
+                           "A sealed client secret needs both client_secret_sealed and suite.")
+            return None
+        if not self.runner_has_key:
+            self.add_error("client_secret_sealed", "The runner has not registered yet: there is no key to seal to.")
+            return None
+        if not data.get("host"):
+            return None  # the host's own error says what to fix
+        try:
+            return caller_sealed_blob(runner=self.runner, integration_key=self.integration_key(provider, data["host"]),
+                                      suite=suite, sealed_b64=sealed.strip())
+        except SealError as exc:
+            self.add_error("client_secret_sealed", str(exc))
+            return None
+
     def _clean_oauth(self, spec: ProviderSpec, data: dict) -> None:
         if not data.get("client_id"):
             self.add_error("client_id", f"Enter the {spec.client_id_label} of your OAuth app.")
-        if not self.runner_has_key or data.get("client_secret"):
+        if not self.runner_has_key or data.get("client_secret") or data.get("client_secret_sealed"):
             return
+        if self.errors.get("client_secret_sealed") or self.data.get(self.add_prefix("client_secret_sealed")):
+            return  # the sealed secret's own error says what to fix
         instance = self.instance
         if not instance.pk or instance.secret_state in (SecretState.MISSING, SecretState.NEEDS_REENTRY):
             self.add_error("client_secret", f"Enter the {spec.client_secret_label}.")

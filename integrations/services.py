@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from integrations.models import ScmIntegration
-from integrations.models.integration import oauth_key_for
+from integrations.models.integration import SECRET_REJECTED, oauth_key_for
 from portal.audit import audit_record
 from portal.errors import ValidationFailed
 from runners.models import Runner
 from runners.protocol.sealing import client_secret_document, sealing_info
-from runners.sealing import seal_for_runner
+from runners.sealing import SealedForRunner, seal_for_runner
 
 
 def integration_summary(integration: ScmIntegration) -> dict:
@@ -49,13 +49,20 @@ def _seal_secret(integration: ScmIntegration, secret: str) -> None:
 
 
 @sensitive_variables("client_secret")
-def _store(integration: ScmIntegration, *, actor, client_secret: str, before: dict) -> ScmIntegration:
+def _store(integration: ScmIntegration, *, actor, client_secret: str, before: dict,
+           client_secret_sealed: SealedForRunner | None = None) -> ScmIntegration:
     is_new = integration.pk is None
     integration.updated_by = actor if getattr(actor, "pk", None) else None
     if is_new:
         integration.created_by = integration.updated_by
     integration.save()
-    if client_secret:
+    if client_secret_sealed is not None:
+        # Sealed by the caller to the row's stable key (the form checked what the portal can check).
+        integration.client_secret_sealed = client_secret_sealed.to_text()
+        integration.sealed_key_fingerprint = client_secret_sealed.key_fingerprint
+        integration.secret_updated_at = timezone.now()
+        integration.save(update_fields=["client_secret_sealed", "sealed_key_fingerprint", "secret_updated_at"])
+    elif client_secret:
         # Sealed after the first save: the row's id is bound into the seal's info.
         _seal_secret(integration, client_secret)
         integration.save(update_fields=["client_secret_sealed", "sealed_key_fingerprint", "secret_updated_at"])
@@ -67,7 +74,10 @@ def _store(integration: ScmIntegration, *, actor, client_secret: str, before: di
         target=integration,
         target_label=f"{integration.spec.name} on {runner.name}",
         before=before,
-        after={**integration_summary(integration), "secret_replaced": bool(client_secret) and not is_new},
+        after={**integration_summary(integration),
+               "secret_replaced": bool(client_secret or client_secret_sealed) and not is_new,
+               **({"sealed_by": "caller", "suite": client_secret_sealed.blob.suite}
+                  if client_secret_sealed else {})},
     )
     return integration
 
@@ -85,6 +95,7 @@ def integration_create(
     pat_enabled: bool,
     client_id: str = "",
     client_secret: str = "",
+    client_secret_sealed: SealedForRunner | None = None,
     optional_scopes: Sequence[str] = (),
     server_version: str = "",
     options: Mapping[str, str] | None = None,
@@ -100,7 +111,8 @@ def integration_create(
         oauth_key=oauth_key_for(runner_id=runner.pk, provider=provider, host=host),
     )
     with transaction.atomic():
-        return _store(integration, actor=actor, client_secret=client_secret, before={})
+        return _store(integration, actor=actor, client_secret=client_secret, before={},
+                      client_secret_sealed=client_secret_sealed)
 
 
 @sensitive_variables("client_secret")
@@ -113,6 +125,7 @@ def integration_update(
     pat_enabled: bool,
     client_id: str = "",
     client_secret: str = "",
+    client_secret_sealed: SealedForRunner | None = None,
     optional_scopes: Sequence[str] = (),
     server_version: str = "",
     options: Mapping[str, str] | None = None,
@@ -128,7 +141,22 @@ def integration_update(
         row.server_version = server_version or row.server_version
         if options is not None:
             row.options = dict(options)
-        return _store(row, actor=actor, client_secret=client_secret, before=before)
+        return _store(row, actor=actor, client_secret=client_secret, before=before,
+                      client_secret_sealed=client_secret_sealed)
+
+
+def integration_secret_reject(*, integration: ScmIntegration, reason: str) -> None:
+    """The runner's agent could not open (or use) the sealed secret: it needs re-entry. Only if the blob is
+    still the one that was tried; a secret replaced in the meantime stays."""
+    updated = ScmIntegration.objects.filter(
+        pk=integration.pk, client_secret_sealed=integration.client_secret_sealed
+    ).exclude(sealed_key_fingerprint=SECRET_REJECTED).update(sealed_key_fingerprint=SECRET_REJECTED)
+    integration.sealed_key_fingerprint = SECRET_REJECTED
+    if updated:
+        audit_record(organization=integration.organization, actor=None,
+                     actor_label=f"runner agent {integration.runner.name}", action="integration.secret_rejected",
+                     target=integration, target_label=f"{integration.spec.name} on {integration.runner.name}",
+                     after={"reason": reason[:300]})
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from integrations import services
 from integrations.forms import ScmIntegrationForm
 from integrations.host_check import HostCheck, host_check_for_form
 from integrations.models import ScmIntegration
+from integrations.secret_check import integration_secret_check
 from portal.errors import ValidationFailed, summary_message
 
 
@@ -22,6 +23,9 @@ from portal.errors import ValidationFailed, summary_message
 class Submitted:
     integration: ScmIntegration
     host_check: HostCheck
+    # For a secret sealed outside the portal: what the runner said when asked to open it ("" = fine or
+    # not asked, e.g. the runner is offline and the first Connect will tell).
+    secret_problem: str = ""
 
 
 @sensitive_variables("data", "fields")
@@ -41,6 +45,7 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         "pat_enabled": bool(data.get("pat_enabled")),
         "client_id": data.get("client_id") or "",
         "client_secret": data.get("client_secret") or "",
+        "client_secret_sealed": data.get("client_secret_sealed"),
         "optional_scopes": data.get("optional_scopes") or [],
         "server_version": check.version,
         "options": form.options(),
@@ -50,4 +55,5 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
     else:
         integration = services.integration_create(runner=form.runner, actor=actor, provider=data["provider"],
                                                    **fields)
-    return Submitted(integration=integration, host_check=check)
+    problem = integration_secret_check(integration=integration) if fields["client_secret_sealed"] else ""
+    return Submitted(integration=integration, host_check=check, secret_problem=problem)

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from django.db.models import F
+
+from portal.models import Role
 from portal.selectors import organizations_for_user
+
+LAST_ORG_SESSION_KEY = "portal_last_org"
 
 
 def current_org(request) -> dict:
@@ -10,4 +15,20 @@ def current_org(request) -> dict:
         return {}
     match = getattr(request, "resolver_match", None)
     slug = (match.kwargs.get("org_slug") if match else None) or ""
-    return {"switcher_orgs": organizations_for_user(user), "current_org_slug": slug}
+    # One query, as the switcher always made; the role hides navigation the user's role cannot open.
+    orgs = list(organizations_for_user(user).annotate(my_role=F("memberships__role")))
+    session = getattr(request, "session", None)
+    if not slug and session is not None:
+        # Pages outside an org (API tokens, two-factor) keep the navigation of the org the user last opened
+        # (remember_org, called by the dashboard: a write there, not on every page).
+        slug = session.get(LAST_ORG_SESSION_KEY) or ""
+    role = next((o.my_role for o in orgs if o.slug == slug), "")
+    if not role:
+        slug = ""
+    return {"switcher_orgs": orgs, "current_org_slug": slug, "current_org_role": role,
+            "current_org_admin": role in (Role.OWNER, Role.ADMIN)}
+
+
+def remember_org(request, slug: str) -> None:
+    if getattr(request, "session", None) is not None and request.session.get(LAST_ORG_SESSION_KEY) != slug:
+        request.session[LAST_ORG_SESSION_KEY] = slug

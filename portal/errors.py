@@ -11,7 +11,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import NoReverseMatch
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -124,6 +125,16 @@ def api_exception_handler(exc, context) -> Response | None:
     return Response(error_body("server_error", "Something went wrong on our side."), status=500)
 
 
+def _styled(request, view, exception, status_code: int) -> HttpResponse:
+    """Django's handler, which renders the portal's own 400/403/404 template (header and navigation kept)."""
+    try:
+        return view(request, exception)
+    except NoReverseMatch:
+        # A URLconf without the portal's route names (tests mount their own): a plain page, not a crash.
+        return HttpResponse(f"<!DOCTYPE html><title>Error {status_code}</title><h1>Error {status_code}</h1>",
+                            status=status_code)
+
+
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
@@ -133,7 +144,7 @@ def json_or_html_404(request, exception=None):
         return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
     from django.views.defaults import page_not_found
 
-    return page_not_found(request, exception)
+    return _styled(request, page_not_found, exception, 404)
 
 
 def json_or_html_403(request, exception=None):
@@ -141,7 +152,7 @@ def json_or_html_403(request, exception=None):
         return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
     from django.views.defaults import permission_denied
 
-    return permission_denied(request, exception)
+    return _styled(request, permission_denied, exception, 403)
 
 
 def json_or_html_400(request, exception=None):
@@ -149,7 +160,7 @@ def json_or_html_400(request, exception=None):
         return JsonResponse(error_body("bad_request", "Bad request."), status=400)
     from django.views.defaults import bad_request
 
-    return bad_request(request, exception)
+    return _styled(request, bad_request, exception, 400)
 
 
 def json_or_html_500(request):

@@ -9,12 +9,12 @@ from portal.models.tenancy import slug_validator, validate_not_reserved
 
 
 class OrganizationCreateForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    # portal.js fills the URL name from the name as it is typed, until the URL name is edited by hand.
+    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"data-slug-source": "#id_slug"}))
     slug = forms.CharField(
         max_length=50, validators=[slug_validator, validate_not_reserved],
         label="URL name",
-        help_text="Used in addresses: /orgs/<name>/",
-
+        help_text='Used in addresses: <code>/orgs/<span data-slug-preview="#id_slug">your-org</span>/</code>',
     )
 
     def clean_slug(self) -> str:

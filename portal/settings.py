@@ -341,6 +341,20 @@ RUNNER_REGISTRATION_TOKEN_TTL_HOURS = 24
 RUNNER_OFFLINE_AFTER_SECONDS = env.int("RUNNER_OFFLINE_AFTER_SECONDS", default=60)
 RUNNER_JOB_TIMEOUT_SECONDS = env.float("RUNNER_JOB_TIMEOUT_SECONDS", default=20.0)
 RUNNER_LONG_POLL_SECONDS = env.float("RUNNER_LONG_POLL_SECONDS", default=20.0)
+# How waiting is woken (README "The runner channel at scale"). PostgreSQL LISTEN/NOTIFY between processes;
+# RUNNER_CHANNEL_IN_PROCESS=true (automatic without PostgreSQL) wakes within one process only.
+RUNNER_CHANNEL_IN_PROCESS = env.bool("RUNNER_CHANNEL_IN_PROCESS", default=False)
+# The safety net: how often one query looks for work or answers whose notification was lost.
+RUNNER_CHANNEL_SWEEP_SECONDS = env.float("RUNNER_CHANNEL_SWEEP_SECONDS", default=3.0)
+# The listening connection stays this long after the last waiter left (agents re-poll at once).
+RUNNER_CHANNEL_LINGER_SECONDS = env.float("RUNNER_CHANNEL_LINGER_SECONDS", default=120.0)
+# Threads (and so database connections) per process for the async long poll's queries.
+RUNNER_CHANNEL_DB_THREADS = env.int("RUNNER_CHANNEL_DB_THREADS", default=8)
+# Batched last-seen writes (0: a write per agent call) and the credential cache (0: off).
+RUNNER_SEEN_FLUSH_SECONDS = env.float("RUNNER_SEEN_FLUSH_SECONDS", default=5.0)
+RUNNER_CREDENTIAL_CACHE_SECONDS = env.float("RUNNER_CREDENTIAL_CACHE_SECONDS", default=60.0)
+# The pre-notification behaviour (a database look every 0.5 s per waiting agent), kept for comparison.
+RUNNER_CHANNEL_LEGACY_POLLING = env.bool("RUNNER_CHANNEL_LEGACY_POLLING", default=False)
 # An environment request the runner's agent has not picked up by then has failed (and its credential expired).
 ENVIRONMENT_PICKUP_SECONDS = env.int("ENVIRONMENT_PICKUP_SECONDS", default=600)
 

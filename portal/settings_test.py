@@ -11,6 +11,10 @@ os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
 os.environ.setdefault("SCM_ALLOW_HTTP_HOSTS", "true")
 os.environ.setdefault("SCM_ALLOW_PRIVATE_HOSTS", "true")
+# The runner channel's listening connection closes with the last waiter, so the test database can be dropped;
+# pulses are written at once (tests read last_seen_at right after a call; tests/runners/test_pulse.py batches).
+os.environ.setdefault("RUNNER_CHANNEL_LINGER_SECONDS", "0")
+os.environ.setdefault("RUNNER_SEEN_FLUSH_SECONDS", "0")
 
 from portal.settings import *  # noqa: E402,F403
 

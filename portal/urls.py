@@ -1,9 +1,17 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.views import members, orgs, tokens
+
+
+def favicon(request):
+    # Resolved per request: under the manifest storage the hashed name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 handler400 = "portal.errors.json_or_html_400"
 handler403 = "portal.errors.json_or_html_403"
@@ -28,6 +36,8 @@ org_patterns = [
 
 urlpatterns = [
     path("", orgs.home, name="home"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, API docs, raw JSON).
+    path("favicon.ico", favicon),
     path("orgs/new/", orgs.org_create, name="org_create"),
     path("orgs/switch/", orgs.org_switch, name="org_switch"),
     path("orgs/<slug:org_slug>/runners/<int:runner_id>/access/", include("integrations.urls")),

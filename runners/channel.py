@@ -1,8 +1,9 @@
 """The portal's side of the agent channel: hand a runner's agent some work and wait, bounded, for its answer.
 
 The agent long-polls the portal (see runners/agent/README.md), so "sending" a job is writing a row
-the agent claims; "waiting" is polling that row. Nothing here ever blocks longer than the timeout,
-and an offline runner fails at once.
+the agent claims; the row's creation wakes the waiting agent and its answer wakes us (runners.wakeup),
+with no polling in between. Nothing here ever blocks longer than the timeout, and an offline runner
+fails at once.
 
 Call `run_job` outside `transaction.atomic()`: the agent reads the job through another connection
 and only sees it once committed. Inside a transaction it can only time out.
@@ -20,13 +21,13 @@ from django.db import transaction
 
 from portal.crypto import decrypt_str
 from portal.errors import Unavailable
-from runners import services
+from runners import services, wakeup
 from runners.models import Runner, RunnerJob, RunnerStatus
 from runners.protocol import jobs as protocol
 
 logger = logging.getLogger(__name__)
 
-# First checks come quickly (a warm agent answers in tens of ms), then back off to spare the database.
+# RUNNER_CHANNEL_LEGACY_POLLING only: first checks come quickly, then back off to spare the database.
 _POLL_INTERVALS = (0.05, 0.1, 0.1, 0.2, 0.2, 0.3)
 _POLL_INTERVAL_MAX = 0.5
 
@@ -66,19 +67,12 @@ def run_job(runner: Runner, kind: str, payload: dict, *, timeout: float | None =
         logger.warning("run_job(%s) inside a transaction: the agent cannot see the job until it commits.", kind)
     job = services.runner_job_create(runner=runner, kind=kind, payload=payload, timeout=timeout)
     deadline = time.monotonic() + timeout
-    attempt = 0
-    while True:
-        row = RunnerJob.objects.filter(pk=job.pk).values("state", "result_encrypted", "error").first()
-        if row is None:  # the runner was deleted while we waited
-            raise RunnerJobFailed(f"The runner {runner.name} was removed while the portal waited for it.")
-        if row["state"] in (RunnerJob.State.DONE, RunnerJob.State.FAILED):
-            return _answer(runner, job, row)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        delay = _POLL_INTERVALS[attempt] if attempt < len(_POLL_INTERVALS) else _POLL_INTERVAL_MAX
-        time.sleep(min(delay, remaining))
-        attempt += 1
+    row = _wait_for_answer(job, deadline) if not settings.RUNNER_CHANNEL_LEGACY_POLLING else \
+        _poll_for_answer(job, deadline)
+    if row is _GONE:  # the runner was deleted while we waited
+        raise RunnerJobFailed(f"The runner {runner.name} was removed while the portal waited for it.")
+    if row is not None:
+        return _answer(runner, job, row)
     if not services.runner_job_expire(job=job):
         # The agent answered between our last look and the expiry: use the answer.
         row = RunnerJob.objects.filter(pk=job.pk).values("state", "result_encrypted", "error").first()
@@ -89,6 +83,44 @@ def run_job(runner: Runner, kind: str, payload: dict, *, timeout: float | None =
         f"The runner {runner.name} did not answer within {timeout:g} seconds. Check that its agent is running "
         "and can reach the portal, then try again."
     )
+
+
+_GONE = object()
+
+
+def _final_row(job: RunnerJob):
+    row = RunnerJob.objects.filter(pk=job.pk).values("state", "result_encrypted", "error").first()
+    if row is None:
+        return _GONE
+    return row if row["state"] in (RunnerJob.State.DONE, RunnerJob.State.FAILED) else None
+
+
+def _wait_for_answer(job: RunnerJob, deadline: float):
+    """Look at the row when the answer is announced (runners.wakeup), not on a timer."""
+    waiter = wakeup.hub.add(wakeup.ANSWER, job.pk)
+    try:
+        while True:
+            row = _final_row(job)
+            remaining = deadline - time.monotonic()
+            if row is not None or remaining <= 0:
+                return row
+            waiter.wait(remaining)
+            waiter.rearm()
+    finally:
+        wakeup.hub.remove(waiter)
+
+
+def _poll_for_answer(job: RunnerJob, deadline: float):
+    """RUNNER_CHANNEL_LEGACY_POLLING: the pre-notification behaviour, kept to compare (make bench)."""
+    attempt = 0
+    while True:
+        row = _final_row(job)
+        remaining = deadline - time.monotonic()
+        if row is not None or remaining <= 0:
+            return row
+        delay = _POLL_INTERVALS[attempt] if attempt < len(_POLL_INTERVALS) else _POLL_INTERVAL_MAX
+        time.sleep(min(delay, remaining))
+        attempt += 1
 
 
 def _answer(runner: Runner, job: RunnerJob, row: dict) -> dict:

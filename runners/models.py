@@ -117,7 +117,7 @@ class Runner(models.Model):
         return frozenset(f for f in (self.key_fingerprint, self.hybrid_key_fingerprint) if f)
 
     def can_open(self, suite: str) -> bool:
-        return suite in (self.opens_suites or [self.key_suite])
+        return suite in (self.opens_suites or [self.key_suite, self.hybrid_key_suite])
 
     @property
     def registration_token_active(self) -> bool:

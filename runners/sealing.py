@@ -9,6 +9,8 @@ key otherwise. Old agents never receive a suite they did not register.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 
 from runners.models import Runner
@@ -75,6 +77,22 @@ def seal_for_runner(*, runner: Runner, plaintext: bytes, info: bytes) -> SealedF
     key = runner_sealing_key(runner)
     return SealedForRunner(blob=seal(key.public_key, plaintext, info, suite=key.suite),
                            key_fingerprint=key.fingerprint)
+
+
+def caller_sealed_blob(*, runner: Runner, integration_key: str, suite: str, sealed_b64: str) -> SealedForRunner:
+    """A client secret sealed by a browser or an API client (base64 of enc || ct, and its suite), checked
+    as far as the portal can without the private key. Raises SealError saying what is wrong."""
+    try:
+        ciphertext = base64.b64decode(sealed_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise SealError("Not base64: send base64 of the encapsulated key followed by the ciphertext.") from None
+    if suite not in SUITE_KEY_KIND:
+        raise SealError(f"Unknown suite {suite!r}; use one of {', '.join(sorted(SUITE_KEY_KIND))}.")
+    if not runner.opens_suites:
+        raise SealError(f"The runner {runner.name}'s agent predates secrets sealed outside the portal; upgrade it, "
+                        "or send the secret to be sealed by the portal.")
+    blob = SealedBlob(suite=suite, ciphertext=ciphertext, integration_key=integration_key)
+    return SealedForRunner(blob=blob, key_fingerprint=check_sealed_for_runner(runner=runner, blob=blob))
 
 
 def check_sealed_for_runner(*, runner: Runner, blob: SealedBlob) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from portal.models import Organization
 from portal.services import hash_token
+from runners import credential_cache
 from runners.models import Runner, RunnerStatus, online_window
 
 
@@ -39,9 +40,17 @@ def status_q(status: str) -> Q:
 
 
 def runner_for_credential(credential: str) -> Runner | None:
+    """Served from runners.credential_cache while this process hears the runner channel."""
     if not credential:
         return None
-    return Runner.objects.select_related("organization").filter(credential_hash=hash_token(credential)).first()
+    key = hash_token(credential)
+    runner = credential_cache.get(key)
+    if runner is None:
+        generation = credential_cache.generation()
+        runner = Runner.objects.select_related("organization").filter(credential_hash=key).first()
+        if runner is not None:
+            credential_cache.put(key, runner, read_at_generation=generation)
+    return runner
 
 
 AGENT_STATE_DIR = "~/.scm-runner"

@@ -18,6 +18,7 @@ from portal.crypto import encrypt_str
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import Organization, User
 from portal.services import hash_token
+from runners import credential_cache, pulse, wakeup
 from runners.models import Runner, RunnerJob
 from runners.protocol.sealing import (
     KEY_KIND_HYBRID,
@@ -133,8 +134,10 @@ def _checked_keys(public_key: str, suite: str, hybrid_public_key: str, hybrid_su
     if hybrid_public_key:
         _check_public_key(hybrid_public_key, hybrid_suite, kind=KEY_KIND_HYBRID, field="hybrid_public_key",
                           suite_field="hybrid_suite")
-    # Only suites this portal knows; the registered keys' own suites are opened by definition.
-    opens = {name for name in (opens_suites or []) if name in SUITES} | {suite} | ({hybrid_suite} - {""})
+    # Only suites this portal knows; the registered keys' own suites are opened by definition. An agent
+    # that says nothing (older versions) keeps an empty list: Runner.can_open then allows its keys' suites.
+    opens = ({name for name in opens_suites if name in SUITES} | {suite} | ({hybrid_suite} - {""})
+             if opens_suites else set())
     return {"public_key": public_key, "key_suite": suite, "hybrid_public_key": hybrid_public_key or "",
             "hybrid_key_suite": hybrid_suite or "", "opens_suites": sorted(opens)}
 
@@ -204,9 +207,13 @@ def runner_rotate_key(*, runner: Runner, public_key: str, suite: str, hybrid_pub
 
 
 def runner_seen(*, runner: Runner, agent_version: str | None = None, opens_suites: list[str] | None = None) -> None:
-    """Every authenticated agent call lands here; no audit event, it is a pulse, not a change."""
+    """Every authenticated agent call lands here; no audit event, it is a pulse, not a change.
+
+    Batched (runners.pulse): a runner whose last write is recent joins the next bulk update instead
+    of writing a row per call; a change (agent version, suites), or a runner not written lately, is written now.
+    """
     now = timezone.now()
-    fields: dict = {"last_seen_at": now}
+    fields: dict = {}
     if agent_version is not None and agent_version[:40] != runner.agent_version:
         fields["agent_version"] = agent_version[:40]
     if opens_suites is not None:
@@ -215,18 +222,26 @@ def runner_seen(*, runner: Runner, agent_version: str | None = None, opens_suite
         opens = sorted({name for name in opens_suites if name in SUITES} | registered)
         if opens != sorted(runner.opens_suites or []):
             fields["opens_suites"] = opens
-    Runner.objects.filter(pk=runner.pk).update(**fields)
-    for name, value in fields.items():
+    if fields:
+        Runner.objects.filter(pk=runner.pk).update(last_seen_at=now, **fields)
+        credential_cache.note_fields(runner.pk, fields)  # or every call would write them again
+        pulse.written(runner.pk)
+    else:
+        pulse.seen(runner.pk)
+    for name, value in {"last_seen_at": now, **fields}.items():
         setattr(runner, name, value)
 
 
 # Jobs ------------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def runner_job_create(*, runner: Runner, kind: str, payload: dict, timeout: float) -> RunnerJob:
     now = timezone.now()
-    return RunnerJob.objects.create(runner=runner, kind=kind, payload_encrypted=encrypt_str(json.dumps(payload)),
-                                    created_at=now, expires_at=now + timedelta(seconds=timeout))
+    job = RunnerJob.objects.create(runner=runner, kind=kind, payload_encrypted=encrypt_str(json.dumps(payload)),
+                                   created_at=now, expires_at=now + timedelta(seconds=timeout))
+    wakeup.publish(wakeup.JOB, runner.pk)  # delivered at commit, when the agent can see the row
+    return job
 
 
 def runner_job_claim_next(*, runner: Runner) -> RunnerJob | None:
@@ -271,6 +286,7 @@ def runner_job_finish(
     job.payload_encrypted = ""
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "result_encrypted", "error", "payload_encrypted", "finished_at"])
+    wakeup.publish(wakeup.ANSWER, job.pk)
     return job
 
 

@@ -30,7 +30,8 @@ STATE_DIR = ROOT / ".demo" / "agent"
 
 ENV = {
     **os.environ,
-    "DEBUG": "true",
+    # Off, as in production: errors show the portal's own pages, never Django's URL list or tracebacks.
+    "DEBUG": "false",
     "PORTAL_ENV": "development",
     "PORTAL_BASE_URL": PORTAL,
     "BITBUCKET_CLOUD_WEB_URL": EMULATOR,
@@ -112,7 +113,8 @@ def main() -> None:
     agent_matches = runner_file.exists() and json.loads(runner_file.read_text()).get("portal") == PORTAL
     flags = ["--runner"] if agent_matches else ["--runner", "--new-token"]
     registration = json.loads(manage("seed_demo", *flags, capture=True).strip().splitlines()[-1])
-    web = spawn("manage.py", "runserver", f"{HOST}:{PORT}", "--noreload", log="web.log")
+    # ASGI, as in production: the runner agent's long poll waits without holding a thread (portal/asgi.py).
+    web = spawn("-m", "uvicorn", "portal.asgi:application", "--host", HOST, "--port", str(PORT), log="web.log")
     wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
     wait_for(f"{PORTAL}/accounts/login/", web, "The portal", seconds=120)
     if registration["registration_token"]:

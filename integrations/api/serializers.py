@@ -15,6 +15,10 @@ class ScopeSerializer(serializers.Serializer):
 class IntegrationSerializer(serializers.ModelSerializer):
     client_secret_set = serializers.BooleanField(read_only=True)
     secret_state = serializers.CharField(read_only=True)
+    secret_suite = serializers.CharField(source="sealed_suite", read_only=True,
+                                         help_text="The suite the stored secret is sealed with (\"\" when none).")
+    integration_key = serializers.CharField(source="oauth_key", read_only=True,
+                                            help_text="What a caller-sealed secret is bound to (in `info`).")
     callback_url = serializers.CharField(read_only=True)
     scopes = serializers.SerializerMethodField()
     runner = serializers.IntegerField(source="runner_id", read_only=True)
@@ -33,6 +37,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "client_id",
             "client_secret_set",
             "secret_state",
+            "secret_suite",
+            "integration_key",
             "callback_url",
             "scopes",
             "optional_scopes",
@@ -104,6 +110,22 @@ class IntegrationWriteSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="Write-only; sealed to the runner's key. Reads show client_secret_set.",
     )
+    client_secret_sealed = StrictCharField(
+        required=False,
+        write_only=True,
+        allow_blank=True,
+        max_length=16384,
+        help_text="Instead of client_secret: the secret sealed by the caller to the runner's key, base64 of the "
+                  "HPKE encapsulated key followed by the ciphertext, with `info` b\"scm-portal/v2 runner=<id> "
+                  "integration-key=<key>\" (`python -m runners.agent seal` does it). Needs `suite`. Sending it "
+                  "together with client_secret is refused.",
+    )
+    suite = StrictCharField(
+        required=False, write_only=True, allow_blank=True, max_length=64,
+        help_text="The suite client_secret_sealed was sealed with: X25519-HKDF-SHA256-AES128GCM, "
+                  "X25519-HKDF-SHA256-CHACHA20POLY1305 or MLKEM768X25519-HKDF-SHA256-CHACHA20POLY1305 (when the "
+                  "runner has a hybrid key).",
+    )
     optional_scopes = serializers.ListField(
         child=StrictCharField(), required=False, help_text="Optional scopes to request, by name."
     )
@@ -131,3 +153,12 @@ class IntegrationReplaceSerializer(IntegrationWriteSerializer):
     oauth_enabled = StrictBooleanField(error_messages=_REPLACE_REQUIRED, help_text="Users connect by OAuth.")
     pat_enabled = StrictBooleanField(error_messages=_REPLACE_REQUIRED,
                                      help_text="Users connect with personal access tokens.")
+
+
+class SealContextSerializer(serializers.Serializer):
+    suite = serializers.CharField(help_text="Seal with this suite and name it beside the blob.")
+    public_key = serializers.CharField(help_text="Base64 of the runner's raw public key for that suite.")
+    key_fingerprint = serializers.CharField()
+    info = serializers.CharField(help_text="The HPKE `info`, ASCII: binds runner and integration.")
+    token_url = serializers.CharField(help_text="Seal it beside the secret: the only URL the agent sends it to.")
+    client_auth = serializers.CharField(help_text="basic or post: seal it beside the secret.")

@@ -9,6 +9,11 @@ urlpatterns = [
         name="api_integration_list",
     ),
     path(
+        "orgs/<slug:org_slug>/runners/<int:runner_id>/integrations/seal-context/",
+        views.SealContextView.as_view(),
+        name="api_integration_seal_context",
+    ),
+    path(
         "orgs/<slug:org_slug>/runners/<int:runner_id>/integrations/<int:integration_id>/",
         views.IntegrationDetailView.as_view(),
         name="api_integration_detail",

@@ -3,7 +3,7 @@ ScmIntegrationForm's, the dialog's own form; `integration_submit` checks the hos
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -13,13 +13,16 @@ from integrations.api.serializers import (
     IntegrationReplaceSerializer,
     IntegrationSerializer,
     IntegrationWriteSerializer,
+    SealContextSerializer,
 )
+from integrations.browser_sealing import browser_seal_context
 from integrations.forms import ScmIntegrationForm
 from integrations.selectors import integration_get, integration_list
 from integrations.submit import integration_submit
 from portal.errors import ValidationFailed
 from portal.models import Role
 from portal.selectors import org_for_user
+from runners.protocol.sealing import SealError
 from runners.selectors import runner_for_org
 
 
@@ -105,3 +108,32 @@ class IntegrationDetailView(GenericAPIView):
         _, integration = self._load(request, org_slug, runner_id, integration_id, Role.ADMIN)
         services.integration_delete(integration=integration, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SealContextView(GenericAPIView):
+    """What a caller needs to seal a client secret itself (`python -m runners.agent seal` does it)."""
+
+    serializer_class = SealContextSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("provider", str, description="The provider of a new integration."),
+            OpenApiParameter("host", str, description="Its host, for providers that take one."),
+            OpenApiParameter("integration", int, description="An existing integration instead."),
+        ],
+        responses=SealContextSerializer,
+    )
+    def get(self, request, org_slug: str, runner_id: int):
+        org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+        runner = runner_for_org(org, runner_id)
+        raw_id = request.query_params.get("integration", "")
+        if raw_id and not raw_id.isdigit():
+            raise ValidationFailed("integration: Not an integration id.", fields={"integration": ["Not an id."]})
+        integration = integration_get(runner=runner, integration_id=int(raw_id)) if raw_id else None
+        try:
+            context = browser_seal_context(runner=runner, provider_id=request.query_params.get("provider", ""),
+                                           raw_host=request.query_params.get("host", ""), integration=integration,
+                                           browser=False)
+        except SealError as exc:
+            raise ValidationFailed(f"runner: {exc}", fields={"runner": [str(exc)]}) from None
+        return Response(SealContextSerializer(context).data)

@@ -15,6 +15,8 @@ from django.views.decorators.debug import sensitive_variables
 from integrations.models import ScmIntegration
 from integrations.providers.http import BadRequest, provider_message
 from integrations.providers.tokens import TokenResponse, parse_token_response
+from integrations.secret_check import is_secret_unusable, secret_expectations
+from integrations.services import integration_secret_reject
 from portal.errors import Unavailable
 from runners import channel
 from runners.protocol.jobs import OAuthTokenPayload
@@ -36,7 +38,7 @@ class TokenRequestFailed(Exception):
 def _ask_runner(integration: ScmIntegration, grant: dict) -> dict:
     """The agent posts `grant` to the token URL sealed with the client secret: {"status", "body"}."""
     payload = OAuthTokenPayload(sealed=integration.client_secret_sealed, integration_id=integration.pk,
-                                grant=dict(grant))
+                                grant=dict(grant), **secret_expectations(integration))
     answer = channel.request(integration.runner, payload)
     return {"status": answer.status, "body": answer.body}
 
@@ -67,6 +69,10 @@ def request_token(integration: ScmIntegration, grant: dict) -> tuple[dict[str, A
         else:
             answer = _ask_runner(integration, grant)
     except Unavailable as exc:
+        if is_secret_unusable(exc.message):
+            # Retrying cannot help: the secret must be entered again, and the dialog now says so.
+            integration_secret_reject(integration=integration, reason=exc.message)
+            raise TokenRequestFailed(exc.message, transient=False) from None
         raise TokenRequestFailed(exc.message, transient=True) from None
     status, body = answer["status"], answer["body"]
     if status == 200:

@@ -29,6 +29,11 @@ def oauth_key_for(*, runner_id: int, provider: str, host: str) -> str:
     return salted_hmac("integrations.oauth_key", value, algorithm="sha256").hexdigest()[:16]
 
 
+# Written over `sealed_key_fingerprint` when the runner's agent reported that the sealed secret does not
+# open (or names another token URL or client): no key has this fingerprint, so the secret needs re-entry.
+SECRET_REJECTED = "rejected-by-runner"
+
+
 class SecretState(models.TextChoices):
     NOT_NEEDED = "not-needed", "Not needed (OAuth off)"
     WAITING_FOR_RUNNER = "waiting-for-runner", "Waiting for the runner to register"
@@ -107,14 +112,25 @@ class ScmIntegration(models.Model):
         return SecretState.SET
 
     @property
+    def secret_rejected(self) -> bool:
+        return self.sealed_key_fingerprint == SECRET_REJECTED
+
+    @property
+    def sealed_by_caller(self) -> bool:
+        return bool(self.sealed_blob and self.sealed_blob.integration_key)
+
+    @property
+    def sealed_blob(self) -> SealedBlob | None:
+        try:
+            return SealedBlob.from_text(self.client_secret_sealed) if self.client_secret_sealed else None
+        except SealError:
+            return None
+
+    @property
     def sealed_suite(self) -> str:
         """The suite named beside the ciphertext ("" when no secret is sealed)."""
-        if not self.client_secret_sealed:
-            return ""
-        try:
-            return SealedBlob.from_text(self.client_secret_sealed).suite
-        except SealError:
-            return ""
+        blob = self.sealed_blob
+        return blob.suite if blob else ""
 
     @property
     def sealed_suite_label(self) -> str:

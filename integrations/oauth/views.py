@@ -23,6 +23,7 @@ from integrations.oauth import popup
 from integrations.oauth.errors import ScmOAuthError
 from integrations.providers import oauth
 from integrations.providers.http import ProviderError
+from runners.models import RunnerStatus
 
 LOGIN_CANCELLED_ERROR = "access_denied"
 
@@ -45,6 +46,22 @@ def _keep_opener(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _runner_offline(request: HttpRequest, provider) -> HttpResponse | None:
+    """Fail before the consent page when the runner's agent, which must exchange the code, is not there
+    (otherwise the user consents and then waits for the channel's timeout)."""
+    integration = provider.integration
+    if request.method != "POST" or integration.runner.status != RunnerStatus.OFFLINE:
+        return None
+    popup_mode, return_url = popup.mode_from_state({"next": request.POST.get("next", "")})
+    response = popup.result_response(
+        request, integration, ok=False, status=503, popup=popup_mode, return_url=return_url,
+        message=f"Runner {integration.runner.name} is offline, and connecting {integration.spec.label} needs its "
+                "agent. Ask an org admin to start the agent, then use Connect again. Nothing was connected.")
+    # The session middleware does not save on a 5xx; the opener's polling fallback reads the result there.
+    request.session.save()
+    return response
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest, provider_id: str) -> HttpResponse:
@@ -52,6 +69,9 @@ def login(request: HttpRequest, provider_id: str) -> HttpResponse:
         provider = _provider(request, provider_id)
     except SocialApp.DoesNotExist:
         return _keep_opener(_not_available(request))
+    offline = _runner_offline(request, provider)
+    if offline is not None:
+        return _keep_opener(offline)
     # GET only shows a confirmation form: starting OAuth must not happen on GET (CSRF).
     response = respond_to_login_on_get(request, provider) or provider.redirect_from_request(request)
     return _keep_opener(response)

@@ -8,7 +8,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +22,7 @@ from portal.errors import ValidationFailed, error_body
 from portal.models import Role
 from portal.numbers import finite_float
 from portal.selectors import org_for_user
+from runners.models import RunnerStatus
 
 
 def connection_summary(connection: Connection | None) -> dict | None:
@@ -42,34 +43,66 @@ def connection_summary(connection: Connection | None) -> dict | None:
     }
 
 
+def connection_row(request, org, integration, connection: Connection | None, *, shared: Connection | None = None,
+                   is_admin: bool = False, notice: str = "") -> dict:
+    """Everything one connection card (integrations/_connection_card.html) shows."""
+    return {
+        "org": org,
+        "integration": integration,
+        "label": integration.spec.label,
+        "connection": connection,
+        "shared": shared,
+        "is_admin": is_admin,
+        "can_connect": integration.oauth_ready,
+        "can_use_token": integration.pat_enabled and bool(integration.scm_provider.token_kinds),
+        # Connecting needs the runner's agent (it exchanges the code): say so before the consent page.
+        "runner_offline": integration.runner.status == RunnerStatus.OFFLINE,
+        "popup_next": popup.done_url(integration, popup=True),
+        "page_next": popup.done_url(integration, popup=False,
+                                    return_to=reverse("connection_list", args=[org.slug])),
+        "status_url": reverse("connection_status", args=[org.slug, integration.pk]),
+        "card_url": reverse("connection_card", args=[org.slug, integration.pk]),
+        "notice": notice,
+        # Connection health: what the token needs, what is wrong in plain words, the demo's revoke button.
+        "required_scopes": integration.spec.required_scopes(),
+        "problem": plain_problem(connection) if connection else "",
+        "demo": connection_demo.enabled(),
+    }
+
+
+def _card(request, org, integration, *, is_admin: bool, notice: str = "") -> HttpResponse:
+    connection = selectors.connection_get_for_user(user=request.user, integration=integration)
+    shared = selectors.connection_shared_map(org=org).get(integration.pk)
+    row = connection_row(request, org, integration, connection, shared=shared, is_admin=is_admin, notice=notice)
+    response = render(request, "integrations/_connection_card.html", {"row": row})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_GET
 def connection_list(request, org_slug: str):
     org, membership = org_for_user(request.user, org_slug)
     connections = selectors.connection_map_by_integration(user=request.user, org=org)
     shared = selectors.connection_shared_map(org=org)
-    here = request.get_full_path()
-    rows = []
-    for integration in selectors.integration_list_oauth(org=org):
-        connection = connections.get(integration.pk)
-        rows.append({
-            "integration": integration,
-            "label": integration.spec.label,
-            "connection": connection,
-            "shared": shared.get(integration.pk),
-            "required_scopes": integration.spec.required_scopes(),
-            "problem": plain_problem(connection) if connection else "",
-            "can_connect": integration.oauth_ready,
-            "can_use_token": integration.pat_enabled and bool(integration.scm_provider.token_kinds),
-            "popup_next": popup.done_url(integration, popup=True),
-            "page_next": popup.done_url(integration, popup=False, return_to=here),
-            "status_url": reverse("connection_status", args=[org.slug, integration.pk]),
-        })
+    is_admin = membership.has_role(Role.ADMIN)
+    rows = [connection_row(request, org, integration, connections.get(integration.pk),
+                           shared=shared.get(integration.pk), is_admin=is_admin)
+            for integration in selectors.integration_list_oauth(org=org)]
     return render(request, "integrations/connections.html", {
         "org": org, "membership": membership, "rows": rows, "is_admin": membership.has_role(Role.ADMIN),
         "server_now": f"{time.time():.3f}",
-        "portal_origin": popup.portal_origin(), "demo": connection_demo.enabled(),
+        "portal_origin": popup.portal_origin()
     })
+
+
+@login_required
+@require_GET
+def connection_card(request, org_slug: str, integration_id: int):
+    """One card, as the page renders it: swapped in after a popup connect."""
+    org, membership = org_for_user(request.user, org_slug)
+    integration = selectors.integration_get_in_org(org=org, integration_id=integration_id)
+    return _card(request, org, integration, is_admin=membership.has_role(Role.ADMIN))
 
 
 @login_required
@@ -132,7 +165,10 @@ def connection_disconnect(request, org_slug: str, connection_id: int):
     if request.method == "POST":
         services.connection_disconnect(connection=connection, actor=request.user)
         what = "The shared token" if connection.shared else f"{label} account {connection.username}"
-        messages.success(request, f"{what} was disconnected.")
+        said = f"{what} was disconnected."
+        if request.headers.get("HX-Request") == "true":
+            return _card(request, org, connection.integration, is_admin=is_admin, notice=said)
+        messages.success(request, said)
         return redirect("connection_list", org.slug)
     return render(request, "integrations/connections_disconnect.html", {
         "org": org, "connection": connection, "label": label,

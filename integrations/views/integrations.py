@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
 from integrations import services
+from integrations.browser_sealing import browser_seal_context
 from integrations.forms import ScmIntegrationForm
 from integrations.hosts import host_for_callback
 from integrations.models.integration import callback_url_for, oauth_key_for
@@ -21,6 +22,8 @@ from portal.errors import ApplicationError
 from portal.models import Role
 from portal.selectors import org_for_user
 from portal.views.helpers import report
+from runners.protocol.sealing import SealError
+from runners.sealing import runner_browser_key
 from runners.selectors import runner_for_org
 
 
@@ -57,6 +60,8 @@ def _warn(request, submitted) -> None:
     # Saved, but the host said something the admin should act on (Base URL unset, instance down).
     if submitted.host_check.warning:
         messages.warning(request, submitted.host_check.warning)
+    if submitted.secret_problem:
+        messages.error(request, f"The runner could not use the client secret: {submitted.secret_problem}")
 
 
 def _context(request, org, membership, runner, form, integration=None) -> dict:
@@ -73,6 +78,7 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
         "spec": form.spec,
         "providers": [p.spec for p in PROVIDERS.values()],
         "callback_url": callback_url,
+        "browser_seal": runner_browser_key(runner) is not None,
     }
 
 
@@ -108,6 +114,23 @@ def integration_callback_url(request, org_slug: str, runner_id: int):
     runner = runner_for_org(org, runner_id)
     callback_url = preview_callback_url(runner, request.GET.get("provider", ""), request.GET.get("host", ""))
     return render(request, "integrations/_callback_url.html", {"callback_url": callback_url})
+
+
+@login_required
+@require_GET
+def integration_seal_context(request, org_slug: str, runner_id: int):
+    """For the dialog's script: what it needs to seal the secret in the browser, or why it cannot (409)."""
+    org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    runner = runner_for_org(org, runner_id)
+    integration_id = request.GET.get("integration", "")
+    integration = integration_get(runner=runner, integration_id=int(integration_id)) \
+        if integration_id.isdigit() else None
+    try:
+        context = browser_seal_context(runner=runner, provider_id=request.GET.get("provider", ""),
+                                       raw_host=request.GET.get("host", ""), integration=integration)
+    except SealError as exc:
+        return JsonResponse({"error": {"code": "cannot_seal_here", "message": str(exc)}}, status=409)
+    return JsonResponse(context, headers={"Cache-Control": "no-store"})
 
 
 @sensitive_post_parameters("client_secret")

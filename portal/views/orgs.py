@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal import services
+from portal.context_processors import remember_org
 from portal.errors import ApplicationError
 from portal.forms import OrganizationCreateForm, OrganizationDeleteForm, OrganizationRenameForm
 from portal.models import Role
@@ -39,6 +40,7 @@ def org_create(request):
 @login_required
 def org_dashboard(request, org_slug: str):
     org, membership = org_for_user(request.user, org_slug)
+    remember_org(request, org.slug)
     return render(request, "portal/org_dashboard.html", {"org": org, "membership": membership})
 
 

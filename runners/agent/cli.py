@@ -1,4 +1,4 @@
-"""python -m runners.agent {register,run,rotate-key,status} --state-dir DIR"""
+"""python -m runners.agent {register,run,rotate-key,status} --state-dir DIR; seal (for API users)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from runners.agent import AGENT_VERSION
+from runners.agent import AGENT_VERSION, seal_cmd
 from runners.agent.client import PortalClient, PortalError, PortalUnreachable
 from runners.agent.hybrid_key import HybridPrivateKey
 from runners.agent.state import (
@@ -142,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="show this agent's registration and what the portal thinks of it")
     for sp in sub.choices.values():
         sp.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}")
+    seal_cmd.add_parser(sub)  # needs no state dir: it seals with the runner's published key
     return parser
 
 
-COMMANDS = {"register": cmd_register, "run": cmd_run, "rotate-key": cmd_rotate_key, "status": cmd_status}
+COMMANDS = {"register": cmd_register, "run": cmd_run, "rotate-key": cmd_rotate_key, "status": cmd_status,
+            "seal": seal_cmd.cmd_seal}
 
 
 def main(argv: list[str] | None = None) -> int:

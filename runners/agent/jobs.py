@@ -14,8 +14,16 @@ import httpx
 from runners.agent import AGENT_VERSION, environment
 from runners.agent.state import AgentState
 from runners.protocol import jobs as protocol
-from runners.protocol.jobs import JobKind, OAuthTokenPayload, OAuthTokenResult, PingPayload, PingResult
-from runners.protocol.sealing import SealedBlob, SealError, open_client_secret
+from runners.protocol.jobs import (
+    JobKind,
+    OAuthTokenPayload,
+    OAuthTokenResult,
+    PingPayload,
+    PingResult,
+    SecretCheckPayload,
+    SecretCheckResult,
+)
+from runners.protocol.sealing import ClientSecretDocument, SealedBlob, SealError, open_client_secret
 
 logger = logging.getLogger("runners.agent")
 
@@ -53,6 +61,38 @@ def _parse_body(response: httpx.Response, raw: bytes) -> dict:
     return {"raw": text[:2000]}
 
 
+REENTER = protocol.SECRET_UNUSABLE
+
+
+def _open_secret(state: AgentState, blob: SealedBlob, payload: OAuthTokenPayload | SecretCheckPayload
+                 ) -> ClientSecretDocument:
+    try:
+        document = open_client_secret(state.keys, blob, runner_id=state.runner_id,
+                                      integration_id=payload.integration_id, integration_key=payload.integration_key)
+    except SealError as exc:
+        raise JobError(f"Cannot open the client secret: {exc} {REENTER}") from None
+    if blob.integration_key:
+        # Sealed outside the portal (a browser, an API client): the portal could not look inside, so the
+        # document must name the token URL and client the portal expects, or the secret goes nowhere.
+        if document.token_url != payload.token_url:
+            raise JobError(f"Cannot use the client secret: it was sealed for another token URL. {REENTER}")
+        if document.client_id != payload.client_id:
+            raise JobError(f"Cannot use the client secret: it was sealed with another client ID. {REENTER}")
+    return document
+
+
+def secret_check(state: AgentState, payload: SecretCheckPayload) -> SecretCheckResult:
+    try:
+        blob = SealedBlob.from_text(payload.sealed)
+        _open_secret(state, blob, payload)
+    except SealError:
+        return SecretCheckResult(opens=False, reason=f"The sealed secret is not a sealed blob. {REENTER}")
+    except JobError as exc:
+        return SecretCheckResult(opens=False, reason=str(exc))
+    logger.info("secret.check for integration %s: opens", payload.integration_id)
+    return SecretCheckResult(opens=True)
+
+
 def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
                 transport: httpx.BaseTransport | None = None) -> OAuthTokenResult:
     try:
@@ -65,11 +105,7 @@ def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
     unknown = set(grant) - GRANT_FIELDS
     if unknown:
         raise JobError(f"Refused grant fields: {', '.join(sorted(unknown))}.")
-    try:
-        document = open_client_secret(state.keys, blob, runner_id=state.runner_id,
-                                      integration_id=integration_id)
-    except SealError as exc:
-        raise JobError(f"Cannot open the client secret: {exc} Re-enter the secret in the portal.") from None
+    document = _open_secret(state, blob, payload)
     # The only URL the secret ever goes to is the one sealed with it.
     parts = urlsplit(document.token_url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -98,7 +134,7 @@ def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
 
 
 HANDLERS: dict[JobKind, Handler] = {JobKind.PING: ping, JobKind.OAUTH_TOKEN: oauth_token,
-                                    JobKind.ENVIRONMENT: environment.run}
+                                    JobKind.SECRET_CHECK: secret_check, JobKind.ENVIRONMENT: environment.run}
 
 
 def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:

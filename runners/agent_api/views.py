@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from django.conf import settings
@@ -12,14 +11,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.crypto import decrypt_str
 from portal.numbers import finite_float
-from runners import services
+from runners import services, wakeup
 from runners.agent_api import serializers as s
 from runners.agent_api.authentication import IsRunnerAgent, RunnerCredentialAuthentication
+from runners.agent_api.jobs import claim_job_body
 
 TAG = ["runner agent"]
-_POLL_INTERVAL = 0.5  # seconds between looks for new work during a long poll
+_POLL_INTERVAL = 0.5  # RUNNER_CHANNEL_LEGACY_POLLING: seconds between looks for new work
 
 
 class AgentView(APIView):
@@ -78,10 +77,14 @@ class MeView(AgentView):
 
     @extend_schema(tags=TAG, responses=s.AgentRunnerSerializer)
     def get(self, request):
+        # Read afresh: the credential cache's copy may predate another process's last-seen write.
+        self.runner.refresh_from_db()
         return Response(_runner_body(self.runner))
 
 
 class NextJobView(AgentView):
+    """Under WSGI each waiting agent holds a thread here; under ASGI `longpoll.long_poll` serves this URL."""
+
     @extend_schema(
         tags=TAG,
         parameters=[OpenApiParameter("wait", float, description="Seconds to wait for work (capped by the portal).")],
@@ -93,15 +96,29 @@ class NextJobView(AgentView):
         # The cap bounds the loop whatever `wait` turned out to be.
         deadline = time.monotonic() + min(wait, cap)
         services.runner_seen(runner=self.runner)
+        body = self._poll(deadline) if settings.RUNNER_CHANNEL_LEGACY_POLLING else self._wait(deadline)
+        return Response(body) if body is not None else Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _wait(self, deadline: float) -> dict | None:
+        waiter = wakeup.hub.add(wakeup.JOB, self.runner.pk)
+        try:
+            while True:
+                body = claim_job_body(self.runner)
+                remaining = deadline - time.monotonic()
+                if body is not None or remaining <= 0:
+                    return body
+                waiter.wait(remaining)
+                waiter.rearm()
+        finally:
+            wakeup.hub.remove(waiter)
+
+    def _poll(self, deadline: float) -> dict | None:
+        """RUNNER_CHANNEL_LEGACY_POLLING: a look at the database every 0.5 s (kept to compare, make bench)."""
         while True:
-            job = services.runner_job_claim_next(runner=self.runner)
-            if job is not None:
-                payload = json.loads(decrypt_str(job.payload_encrypted)) if job.payload_encrypted else {}
-                body = {"id": job.pk, "kind": job.kind, "payload": payload, "expires_at": job.expires_at}
-                return Response(s.JobSerializer(body).data)
+            body = claim_job_body(self.runner)
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return Response(status=status.HTTP_204_NO_CONTENT)
+            if body is not None or remaining <= 0:
+                return body
             time.sleep(min(_POLL_INTERVAL, remaining))
 
 

@@ -22,9 +22,15 @@ class ProtocolError(ValueError):
     """A payload or result that does not have its kind's shape. The message names the field, never a value."""
 
 
+# Ends every agent error that means "the sealed client secret cannot be used": the portal marks the
+# secret for re-entry when it reads this, whichever job found out.
+SECRET_UNUSABLE = "Re-enter the secret in the portal."
+
+
 class JobKind(enum.StrEnum):
     PING = "ping"
     OAUTH_TOKEN = "oauth.token"
+    SECRET_CHECK = "secret.check"
     ENVIRONMENT = "environment"
 
 
@@ -48,6 +54,29 @@ class OAuthTokenPayload:
     integration_id: int
     # grant_type plus code/redirect_uri/code_verifier or refresh_token (and e.g. scope).
     grant: dict[str, Any] = field(repr=False)
+    # For a caller-sealed blob (sealed in a browser or by an API client): the row's key it is bound to,
+    # and what the portal expects inside it; the agent refuses a document that names anything else.
+    integration_key: str = ""
+    token_url: str = ""
+    client_id: str = ""
+
+
+@dataclass(frozen=True)
+class SecretCheckPayload:
+    """Does this integration's sealed client secret open, and say what the portal expects? Asked right
+    after a caller-sealed secret is saved, so "re-enter the secret" shows then, not at the first Connect."""
+
+    sealed: str
+    integration_id: int
+    integration_key: str = ""
+    token_url: str = ""
+    client_id: str = ""
+
+
+@dataclass(frozen=True)
+class SecretCheckResult:
+    opens: bool
+    reason: str = ""  # why not, in words for the admin; never part of the secret
 
 
 @dataclass(frozen=True)
@@ -100,6 +129,7 @@ class KindSpec:
 KINDS: dict[JobKind, KindSpec] = {
     JobKind.PING: KindSpec(payload=PingPayload, result=PingResult),
     JobKind.OAUTH_TOKEN: KindSpec(payload=OAuthTokenPayload, result=OAuthTokenResult),
+    JobKind.SECRET_CHECK: KindSpec(payload=SecretCheckPayload, result=SecretCheckResult),
     JobKind.ENVIRONMENT: KindSpec(payload=EnvironmentPayload, result=EnvironmentResult),
 }
 

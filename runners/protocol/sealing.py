@@ -47,6 +47,7 @@ MLKEM768_PUBLIC_LENGTH = 1184
 X25519_LENGTH = 32
 CLIENT_AUTH_METHODS = ("basic", "post")
 _BLOB_VERSION = 1
+_KEY_BOUND_VERSION = 2
 
 PrivateKey = X25519PrivateKey | hpke.MLKEM768X25519PrivateKey
 PublicKey = X25519PublicKey | hpke.MLKEM768X25519PublicKey
@@ -60,24 +61,29 @@ class SealError(Exception):
 class SealedBlob:
     suite: str
     ciphertext: bytes
+    # Set for blobs sealed by a caller (a browser, an API client): bound to the integration's stable key,
+    # which exists before the row does, instead of its id (version 2 of the text form).
+    integration_key: str = ""
 
     def to_text(self) -> str:
-        """Compact text for a TextField: {"v":1,"suite":...,"ct":base64}."""
-        return json.dumps(
-            {"v": _BLOB_VERSION, "suite": self.suite, "ct": base64.b64encode(self.ciphertext).decode("ascii")},
-            separators=(",", ":"),
-        )
+        """Compact text for a TextField: {"v":1,"suite":...,"ct":base64}, or v2 with "ik" when key-bound."""
+        data = {"v": _BLOB_VERSION, "suite": self.suite, "ct": base64.b64encode(self.ciphertext).decode("ascii")}
+        if self.integration_key:
+            data.update(v=_KEY_BOUND_VERSION, ik=self.integration_key)
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_text(cls, text: str) -> SealedBlob:
         try:
             data = json.loads(text)
-            if not isinstance(data, dict) or data.get("v") != _BLOB_VERSION:
+            if not isinstance(data, dict) or data.get("v") not in (_BLOB_VERSION, _KEY_BOUND_VERSION):
                 raise ValueError("unsupported blob version")
-            suite, ct = data["suite"], data["ct"]
-            if not isinstance(suite, str) or not isinstance(ct, str):
+            suite, ct, key = data["suite"], data["ct"], data.get("ik", "")
+            if not isinstance(suite, str) or not isinstance(ct, str) or not isinstance(key, str):
                 raise ValueError("malformed blob")
-            return cls(suite=suite, ciphertext=base64.b64decode(ct, validate=True))
+            if (data["v"] == _KEY_BOUND_VERSION) != bool(key):
+                raise ValueError("a key-bound blob names its integration key")
+            return cls(suite=suite, ciphertext=base64.b64decode(ct, validate=True), integration_key=key)
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise SealError(f"Not a sealed blob: {exc}") from None
 
@@ -97,6 +103,13 @@ class ClientSecretDocument:
 
 def sealing_info(runner_id: int, integration_id: int) -> bytes:
     return b"scm-portal/v1 runner=%d integration=%d" % (int(runner_id), int(integration_id))
+
+
+def sealing_info_for_key(runner_id: int, integration_key: str) -> bytes:
+    """The `info` of a caller-sealed blob (static/js/seal-secret.js, `python -m runners.agent seal`)."""
+    if not integration_key or not integration_key.isalnum():
+        raise SealError("A caller-sealed blob needs the integration's key.")
+    return b"scm-portal/v2 runner=%d integration-key=%s" % (int(runner_id), integration_key.encode("ascii"))
 
 
 def _suite(name: str) -> hpke.Suite:
@@ -210,9 +223,16 @@ def client_secret_document(*, client_id: str, client_secret: str, token_url: str
 
 
 def open_client_secret(
-    private_key: PrivateKey | Mapping[str, PrivateKey | None], blob: SealedBlob, *, runner_id: int, integration_id: int
+    private_key: PrivateKey | Mapping[str, PrivateKey | None], blob: SealedBlob, *, runner_id: int, integration_id: int,
+    integration_key: str = "",
 ) -> ClientSecretDocument:
-    plaintext = open_blob(private_key, blob, sealing_info(runner_id, integration_id))
+    """`integration_key` is the row's (from the job, never from the blob): a key-bound blob copied onto
+    another row does not open."""
+    if blob.integration_key:
+        info = sealing_info_for_key(runner_id, integration_key)
+    else:
+        info = sealing_info(runner_id, integration_id)
+    plaintext = open_blob(private_key, blob, info)
     try:
         data = json.loads(plaintext)
         document = ClientSecretDocument(

@@ -29,6 +29,7 @@
     var loadedAt = Date.now();
     var serverNow = parseFloat(root.getAttribute("data-server-now")) || 0;
     var pending = {};
+    var lastPopup = {};
     var ignored = 0;
 
     function serverTime() { return serverNow + (Date.now() - loadedAt) / 1000; }
@@ -40,21 +41,12 @@
       box.hidden = false;
     }
 
-    function fill(id, connection) {
+    // The card comes from the server, rendered by the same template as the page: never patched here.
+    function refreshCard(id) {
       var section = document.getElementById("integration-" + id);
-      if (!section || !connection) return;
-      var details = section.querySelector("[data-connection-details]");
-      if (!details) return;
-      details.hidden = false;
-      Array.prototype.forEach.call(details.querySelectorAll("[data-field]"), function (el) {
-        var value = connection[el.getAttribute("data-field")];
-        el.textContent = Array.isArray(value) ? value.join(" ") : (value || "");
-      });
-      // The badge's colour follows the status (rendered red for "no connection yet" before).
-      var badge = details.querySelector("[data-badge]");
-      if (badge && connection.badge) badge.className = "badge " + connection.badge;
-      var button = section.querySelector("form[data-connect] button");
-      if (button) button.textContent = "Reconnect";
+      var url = section && section.getAttribute("data-card-url");
+      if (!url || !window.htmx) return; // a page that shows no connection card (New environment)
+      window.htmx.ajax("GET", url, { target: section, swap: "outerHTML" });
     }
 
     function finish(id, ok, message) {
@@ -63,7 +55,8 @@
       window.clearTimeout(attempt.timer);
       delete pending[id];
       show(ok, message);
-      if (ok) poll(id, attempt.url, 0, function (answer) { fill(id, answer.connection); });
+      if (attempt.popup && !attempt.popup.closed && ok) { try { attempt.popup.close(); } catch (e) { /* gone */ } }
+      refreshCard(id);
       // Pages that were waiting for this connection (New environment) carry on from here.
       if (ok) document.dispatchEvent(new CustomEvent("scm:connected", { detail: { integration: id } }));
     }
@@ -91,7 +84,10 @@
         try { closed = !attempt.popup || attempt.popup.closed; } catch (e) { closed = false; }
         attempt.closedPolls = closed ? attempt.closedPolls + 1 : 0;
         if (attempt.closedPolls >= CLOSED_POLLS) {
-          return finish(id, false, "The connection window was closed before it finished. Nothing was connected.");
+          return finish(id, false, "The connection window was closed before it finished. Nothing was connected. " +
+                        "If the provider said the redirect_uri does not match, the callback URL in its OAuth app " +
+                        "is not this integration's: an org admin copies it again from the runner's page " +
+                        "(Configure repository access, Edit).");
         }
         if (Date.now() - attempt.started > GIVE_UP_MS) {
           return finish(id, false, "The connection did not finish in time. Start again with Connect.");
@@ -104,7 +100,15 @@
       var form = event.target.closest ? event.target.closest("form[data-connect]") : null;
       if (!form) return;
       var next = form.querySelector("input[name=next]");
-      var name = form.getAttribute("data-window");
+      var id = form.getAttribute("data-integration");
+      // A window left open by an earlier attempt (on a failure page, or behind this one) is closed and a
+      // fresh one opened under a new name: reusing the name would load into it without bringing it forward.
+      if (pending[id]) {
+        window.clearTimeout(pending[id].timer);
+        try { if (pending[id].popup && !pending[id].popup.closed) pending[id].popup.close(); } catch (e) { /* gone */ }
+      }
+      if (lastPopup[id]) { try { if (!lastPopup[id].closed) lastPopup[id].close(); } catch (e) { /* gone */ } }
+      var name = form.getAttribute("data-window") + "-" + Date.now().toString(36);
       var popup = window.open("", name, "popup=yes,width=760,height=820");
       if (!popup) {
         // Blocked: go the whole way in this window; the flow comes back to this page.
@@ -114,8 +118,8 @@
       }
       form.target = name;
       next.value = form.getAttribute("data-popup-next");
-      var id = form.getAttribute("data-integration");
-      if (pending[id]) window.clearTimeout(pending[id].timer);
+      lastPopup[id] = popup;
+      try { popup.focus(); } catch (e) { /* focus is a hint */ }
       pending[id] = { popup: popup, url: form.getAttribute("data-status-url"), since: serverTime() - 1,
                       started: Date.now(), closedPolls: 0, timer: null };
       document.getElementById("connect-result").hidden = true;

@@ -111,3 +111,57 @@ def test_blocked_popup_falls_back_to_a_full_page_redirect(oauth_world, page):
     expect(page).to_have_url(oauth_world.live_url + "/orgs/acme/connections/")
     expect(page.locator(".messages")).to_contain_text("Bitbucket is now connected")
     assert Connection.objects.filter(user=oauth_world.user, integration=integration).exists()
+
+
+# --- issue 15 -------------------------------------------------------------------------------------------
+
+
+def test_after_a_popup_connect_the_card_is_the_server_rendered_one_and_disconnect_updates_it(oauth_world, page):
+    integration = oauth_world.integrations["cloud"]
+    open_connections(page, oauth_world)
+    section, popup = click_connect(page, integration)
+    popup.get_by_role("button", name="Grant access").click()
+
+    badge = section.locator('[data-field="status_display"]')
+    expect(badge).to_have_text("Active")
+    expect(badge).to_have_class("badge ok")
+    disconnect = section.get_by_role("link", name="Disconnect")
+    expect(disconnect).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    disconnect.click()
+    expect(section).to_contain_text("account alice was disconnected")
+    expect(section.get_by_role("button", name="Connect")).to_be_visible()
+    expect(section.get_by_role("link", name="Disconnect")).to_have_count(0)
+    assert page.evaluate("window.__notReloaded") is True
+    assert not Connection.objects.exists()
+
+
+def test_connect_again_after_a_failure_opens_a_fresh_window_in_front(oauth_world, page):
+    integration = oauth_world.integrations["cloud"]
+    open_connections(page, oauth_world)
+    section, first = click_connect(page, integration)
+    first.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#connect-result")).to_contain_text("access was denied")
+    assert not first.is_closed()  # the failure page stays so its message can be read
+
+    with page.expect_popup() as again:
+        section.get_by_role("button", name="Connect").click()
+    second = again.value
+    second.wait_for_load_state()
+    expect(second.locator("h1")).to_contain_text("Authorize access to Bitbucket")
+    assert first.is_closed() and second is not first
+
+
+def test_a_closed_window_explains_a_callback_url_mismatch(oauth_world, page):
+    integration = oauth_world.integrations["cloud"]
+    # The consumer at Bitbucket carries another callback URL than this integration's.
+    oauth_world.emulator.control("POST", "/cloud/consumers", json={
+        "key": "cloud-key-2", "secret": "s" * 20, "name": "stale", "callback_url": "http://elsewhere.example/cb/",
+        "scopes": ["account"]})
+    type(integration).objects.filter(pk=integration.pk).update(client_id="cloud-key-2")
+    open_connections(page, oauth_world)
+    _, popup = click_connect(page, integration)
+    expect(popup.locator("body")).to_contain_text("redirect_uri does not match")
+    popup.close()
+    expect(page.locator("#connect-result")).to_contain_text("callback URL in its OAuth app is not this integration's")

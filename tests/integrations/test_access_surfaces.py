@@ -72,8 +72,8 @@ def test_every_surface_rejects_the_same_input_naming_the_same_field(
 
 def test_the_api_names_unknown_fields_and_wrong_types(world, reg, api_client_for):
     api = api_client_for(world.a.admin)
-    assert _api_error_fields(api_post(api, reg.runner, {"provider": "github", "client_secret_sealed": "x"})) == {
-        "client_secret_sealed"
+    assert _api_error_fields(api_post(api, reg.runner, {"provider": "github", "secret_sealed_elsewhere": "x"})) == {
+        "secret_sealed_elsewhere"
     }
     assert _api_error_fields(api_post(api, reg.runner, {"provider": "github", "pat_enabled": "yes"})) == {"pat_enabled"}
     assert (

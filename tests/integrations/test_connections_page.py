@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
@@ -112,3 +114,46 @@ def test_status_refuses_a_since_that_is_not_a_finite_number(world, client_for, s
     answer = client_for(world.a.member).get(reverse("connection_status", args=["acme", cloud.pk]), {"since": since})
     assert answer.status_code == 400
     assert answer.json()["error"]["fields"] == {"since": ["Enter a finite number."]}
+
+
+# --- issue 15: one card template, the offline runner said up front and refused fast ------------------
+
+
+def test_the_card_endpoint_renders_the_same_card_as_the_page(world, client_for, setup):
+    cloud, connection = setup
+    client = client_for(world.a.member)
+    page = client.get(reverse("connection_list", args=["acme"])).content.decode()
+    card = client.get(reverse("connection_card", args=["acme", cloud.pk])).content.decode()
+    start = page.index(f'<section class="card connection" id="integration-{cloud.pk}"')
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert (csrf.sub("", page[start:page.index("</section>", start)])
+            == csrf.sub("", card[card.index("<section"):card.index("</section>")]))
+    assert 'class="badge ok"' in card and ">Active<" in card and "Disconnect" in card
+
+
+def test_disconnect_by_htmx_answers_the_fresh_card(world, client_for, setup):
+    cloud, connection = setup
+    response = client_for(world.a.member).post(reverse("connection_disconnect", args=["acme", connection.pk]),
+                                               HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and not Connection.objects.filter(pk=connection.pk).exists()
+    assert f'id="integration-{cloud.pk}"' in html and ">Connect<" in html and "Disconnect" not in html
+    assert "alice was disconnected" in html
+
+
+def test_an_offline_runner_is_said_on_the_card_and_connect_fails_at_once(world, client_for, settings):
+    settings.PORTAL_BASE_URL = "http://testserver"
+    runner = register_runner(world.a.org, world.a.admin, online=False).runner
+    cloud = make_integration(runner, world.a.admin, "bitbucket-cloud", client_id="cloud-key", secret="page-secret-1")
+    client = client_for(world.a.member)
+    html = client.get(reverse("connection_list", args=["acme"])).content.decode()
+    assert "is offline" in html and "data-runner-offline" in html
+    assert '<button type="submit" class="primary" disabled>Connect</button>' in html
+
+    done = reverse("connection_oauth_done", args=["acme", cloud.pk])
+    response = client.post(reverse("scm_login", kwargs={"provider_id": cloud.oauth_key}),
+                           {"process": "connect", "next": f"{done}?popup=1"})
+    body = response.content.decode()
+    assert response.status_code == 503 and "acme-aws is offline" in body and 'rel="stylesheet"' in body
+    status = client.get(reverse("connection_status", args=["acme", cloud.pk]), {"since": 0}).json()
+    assert status["state"] == "failed" and "offline" in status["message"]

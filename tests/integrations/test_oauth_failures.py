@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -10,8 +11,10 @@ from allauth.socialaccount.internal.statekit import STATES_SESSION_KEY
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import Connection
+from runners.models import Runner
 from tests.integrations.oauth_fixtures import callback_path, consent, make_integration, start_connect
 from tests.runners.conftest import register_runner
 
@@ -99,17 +102,24 @@ def test_wrong_client_secret_is_a_provider_error_in_the_popup(oauth_world):
 
 @pytest.fixture
 def offline_cloud(world, settings):
+    """Bitbucket Cloud on a runner with no agent process. It counts as online when a test starts (Connect
+    refuses an offline runner before the consent page); `go_offline` makes it miss its heartbeats."""
     settings.PORTAL_BASE_URL = "http://testserver"
-    reg = register_runner(world.a.org, world.a.admin, "acme-offline", online=False)
+    reg = register_runner(world.a.org, world.a.admin, "acme-offline")
     return make_integration(reg.runner, world.a.admin, "bitbucket-cloud", client_id="cloud-key-off",
                             secret="offline-secret-value")
 
 
 @pytest.mark.django_db
+def go_offline(integration) -> None:
+    Runner.objects.filter(pk=integration.runner_id).update(last_seen_at=timezone.now() - timedelta(hours=1))
+
+
 def test_runner_offline_is_said_at_once_and_nothing_stored(world, offline_cloud):
     client = Client()
     client.force_login(world.a.member)
     state = state_of(start_connect(client, offline_cloud))
+    go_offline(offline_cloud)  # during the consent page
 
     started = time.monotonic()
     response = client.get(callback_url(offline_cloud, code="some-code", state=state))

@@ -29,6 +29,7 @@ SKIPPED_PREFIXES: dict[str, str] = {
     "admin/": "Django admin: staff-only, guarded by the admin site itself",
     "accounts/": "django-allauth: sign-in, sign-up and password pages are public by design",
     "static/": "static files",
+    "favicon.ico": "a redirect to the static icon, public like the icon itself",
     "media/": "uploaded files",
     "api/schema/": "the OpenAPI document is public by design",
     "api/docs/": "Swagger UI is public by design",

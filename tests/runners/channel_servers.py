@@ -1,0 +1,76 @@
+"""Real portal web processes (uvicorn, ASGI) on loopback against this test's PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, seconds: float = 30.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class PortalProcess:
+    """`uvicorn portal.asgi:application` with test settings, on the test database, its log kept for failures."""
+
+    def __init__(self, log_dir: Path, name: str = "web", **settings: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"{name}.log"
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DATABASE_URL": database_url(),
+               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url}
+        env.update({key: str(value) for key, value in settings.items()})
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "2"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        if not wait_until(self._answers, 180, 0.1):  # a busy shared machine boots Django slowly
+            self.stop()
+            raise AssertionError(f"{name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            return True  # exited: reported by the caller's assertion on the log
+        try:
+            return httpx.get(f"{self.url}/api/runner/v1/me", timeout=1).status_code == 401
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
