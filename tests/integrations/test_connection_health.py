@@ -116,13 +116,13 @@ def test_badges_match_their_meaning(world, emulator, cloud, client_for):
     connection = cloud_connection(emulator, cloud, world.a.member)
     client = client_for(world.a.member)
     url = reverse("connection_list", args=["acme"])
-    assert '<span class="badge ok" data-badge data-field="status_display">Active</span>' in \
+    assert '<span class="badge ok" data-badge data-field="status_display" data-status="active">Active</span>' in \
         client.get(url).content.decode()
     Connection.objects.filter(pk=connection.pk).update(status=Status.UNREACHABLE)
-    assert '<span class="badge warn" data-badge data-field="status_display">Provider unreachable</span>' in \
+    assert 'class="badge warn" data-badge data-field="status_display" data-status="unreachable">Provider unr' in \
         client.get(url).content.decode()
     Connection.objects.filter(pk=connection.pk).update(status=Status.REVOKED)
-    assert '<span class="badge bad" data-badge data-field="status_display">Revoked</span>' in \
+    assert '<span class="badge bad" data-badge data-field="status_display" data-status="revoked">Revoked</span>' in \
         client.get(url).content.decode()
 
 
