@@ -33,6 +33,9 @@ class GitData:
     branches: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     commits: dict[str, Commit] = field(default_factory=dict)
+    # Build statuses per commit hash, in the order they were posted (a repost of a key is a new entry:
+    # the history is what tests and the demo read back; the latest entry per key is what Bitbucket shows).
+    build_statuses: dict[str, list[dict]] = field(default_factory=dict)
 
     def commit(
         self,

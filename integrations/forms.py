@@ -159,6 +159,8 @@ class ScmIntegrationForm(forms.ModelForm):
         return data
 
     def _clean_host(self, provider: Provider, raw: str) -> str:
+        if self.has_error("host"):
+            return ""  # one message per field: the field's own (e.g. too long) is the most specific
         if not provider.spec.host_editable or (not raw.strip() and provider.spec.default_host):
             return provider.default_host()
         try:
@@ -201,7 +203,7 @@ class ScmIntegrationForm(forms.ModelForm):
             return None
 
     def _clean_oauth(self, spec: ProviderSpec, data: dict) -> None:
-        if not data.get("client_id"):
+        if not data.get("client_id") and not self.has_error("client_id"):
             self.add_error("client_id", f"Enter the {spec.client_id_label} of your OAuth app.")
         if not self.runner_has_key or data.get("client_secret") or data.get("client_secret_sealed"):
             return

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.oauth",
     "integrations.projects",
+    "integrations.prebuilds",
     "environments",
 ]
 
@@ -318,11 +319,20 @@ BITBUCKET_CLOUD_HOURLY_BUDGET = env.int("BITBUCKET_CLOUD_HOURLY_BUDGET", default
 SCM_HOST_LIMITS_REDIS_URL = env.str("SCM_HOST_LIMITS_REDIS_URL", default="") or CACHE_URL or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
 SCM_HOST_LIMITS_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
+# Prebuilds whose runner stopped answering fail; commit statuses left unposted are posted (its beat row's
+# first interval).
+PREBUILD_SWEEP_SECONDS = env.float("PREBUILD_SWEEP_SECONDS", default=30.0)
 # A processing claim older than this belongs to a worker that died: the relay hands the delivery out again.
 WEBHOOK_STALE_CLAIM_SECONDS = env.int("WEBHOOK_STALE_CLAIM_SECONDS", default=300)
 # A delivery published this long ago and still not claimed lost its message (e.g. Redis restarted empty).
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# A running prebuild whose agent said nothing for this long fails ("runner stopped answering"); the agent
+# reports at least every PREBUILD_PROGRESS_SECONDS while it runs one.
+PREBUILD_STALE_AFTER_SECONDS = env.int("PREBUILD_STALE_AFTER_SECONDS", default=90)
+PREBUILD_PROGRESS_SECONDS = env.float("PREBUILD_PROGRESS_SECONDS", default=5.0)
+# A queued prebuild no agent picked up within this long fails (the runner was offline all that time).
+PREBUILD_QUEUE_TIMEOUT_SECONDS = env.int("PREBUILD_QUEUE_TIMEOUT_SECONDS", default=24 * 3600)
 # The demo's emulator (control API): shows "simulate a push" buttons on project pages. Empty in production.
 DEMO_EMULATOR_URL = env.str("DEMO_EMULATOR_URL", default="").rstrip("/")
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:runner_id>/edit/", views.runner_edit, name="runner_edit"),
     path("<int:runner_id>/delete/", views.runner_delete, name="runner_delete"),
     path("<int:runner_id>/registration-token/", views.runner_token_regenerate, name="runner_token_regenerate"),
+    path("<int:runner_id>/registration/", views.runner_registration, name="runner_registration"),
     path("<int:runner_id>/status/", views.runner_status, name="runner_status"),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal.errors import ApplicationError
 from portal.models import Role
+from portal.one_time import one_time_put, one_time_take
 from portal.selectors import org_for_user
 from portal.views.helpers import paginate, report
 from runners import services
@@ -25,8 +26,30 @@ def runner_list(request, org_slug: str):
     return render(request, "runners/runner_list.html", {"org": org, "membership": membership, "page": page})
 
 
+def _token_key(runner) -> str:
+    return f"runner-registration-token:{runner.pk}"
+
+
+def _show_registration(request, org, runner, token: str, *, created: bool):
+    # Post/redirect/get: the token travels to the next GET in the session (encrypted) and is shown once.
+    one_time_put(request, _token_key(runner), token)
+    url = reverse("runner_registration", args=[org.slug, runner.pk])
+    return redirect(f"{url}?created=1" if created else url)
+
+
+@login_required
+def runner_registration(request, org_slug: str, runner_id: int):
+    org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    runner = runner_for_org(org, runner_id)
+    token = one_time_take(request, _token_key(runner))
+    if token is None:
+        # Reloaded, or opened from history: the token was shown once; the runner's page offers a new one.
+        messages.info(request, "The registration token was shown once. Generate a new one here if it was lost.")
+        return redirect("runner_detail", org_slug=org.slug, runner_id=runner.pk)
+    return _registration_page(request, org, membership, runner, token, created=request.GET.get("created") == "1")
+
+
 def _registration_page(request, org, membership, runner, token: str, *, created: bool):
-    # Rendered in the POST's response, never redirected: the token exists only in this one page.
     context = {"org": org, "membership": membership, "runner": runner, "token": token, "created": created,
                "commands": agent_commands(token), "token_ttl_hours": settings.RUNNER_REGISTRATION_TOKEN_TTL_HOURS}
     response = render(request, "runners/runner_registration.html", context)
@@ -44,7 +67,7 @@ def runner_create(request, org_slug: str):
         except ApplicationError as exc:
             report(request, exc, form)
         else:
-            return _registration_page(request, org, membership, runner, token, created=True)
+            return _show_registration(request, org, runner, token, created=True)
     return render(request, "runners/runner_form.html", {"org": org, "membership": membership, "form": form})
 
 
@@ -93,7 +116,7 @@ def runner_token_regenerate(request, org_slug: str, runner_id: int):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
     runner = runner_for_org(org, runner_id)
     token = services.runner_registration_token_regenerate(runner=runner, actor=request.user)
-    return _registration_page(request, org, membership, runner, token, created=False)
+    return _show_registration(request, org, runner, token, created=False)
 
 
 @login_required

@@ -275,6 +275,15 @@ def other_org_delivery(world: World):
                                           status="processed", signature_ok=True)
 
 
+def other_org_prebuild(world: World):
+    from integrations.prebuilds.models import Prebuild
+
+    project = other_org_project(world)
+    return Prebuild.objects.create(organization=world.other.org, project=project, runner=project.runner,
+                                   ref="refs/heads/main", commit="f" * 40, trigger="push", state="failed",
+                                   output="other org's output")
+
+
 def other_org_environment(world: World):
     """An environment request of the other org's owner, on one of its runners."""
     from django.utils import timezone
@@ -303,6 +312,7 @@ OTHER_ORG_OBJECT_BUILDERS: dict[str, Callable[[World], Any]] = {
     "connection_id": _lazy_model_builder("connection_id", "integrations.Connection"),
     "project_id": other_org_project,
     "delivery_id": other_org_delivery,
+    "prebuild_id": other_org_prebuild,
     "environment_id": other_org_environment,
     # The public webhook receiver's URL names a project by its uuid (see SIGNED_BY_BODY in walker.py).
     "project_uuid": lambda world: other_org_project(world).uuid,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from emulator.buildstatus import history_summary
 from emulator.cloud import events
 from emulator.cloud.auth import CREDENTIAL_TYPES
 from emulator.cloud.models import CloudRepository, CloudToken, CloudUser, Consumer, Issue, PullRequest, Workspace
@@ -248,6 +249,15 @@ def delete_hooks(app: Emulator, request: Request) -> Response:
     return ok({"deleted": count})
 
 
+def list_statuses(app: Emulator, request: Request) -> Response:
+    """A commit's build statuses in the order they were posted (what the commit page shows, with history)."""
+    repo = _repository_arg(app, request)
+    commit = repo.git.find_commit(request.arg("commit") or "")
+    if commit is None:
+        raise bad_request("Unknown commit (use ?commit=HASH or a branch name)")
+    return ok({"commit": commit.hash, "statuses": history_summary(repo.git, commit.hash)})
+
+
 def summary(app: Emulator) -> dict[str, Any]:
     settings, state = cloud_settings(app.settings), cloud_state(app.state)
     return {
@@ -278,4 +288,5 @@ def register(router: Router) -> None:
     router.add("POST", f"{prefix}/settings", update_settings)
     router.add("POST", f"{prefix}/events", trigger_event, locked=False)
     router.add("GET", f"{prefix}/hooks", list_hooks)
+    router.add("GET", f"{prefix}/statuses", list_statuses)
     router.add("DELETE", f"{prefix}/hooks", delete_hooks)

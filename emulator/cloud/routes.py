@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emulator.cloud import hooks, oauth, refs, views
+from emulator.cloud import hooks, oauth, refs, statuses, views
 from emulator.cloud.auth import authenticate, require_scopes
 from emulator.httpcore import Handler, HttpError, Request, Response, Router
 
@@ -64,3 +64,6 @@ def register(router: Router) -> None:
     _api(router, "GET", REPO + "/src", refs.get_src)
     _api(router, "GET", REPO + "/src/{commit}/{path}", refs.get_src, pattern=REPO + "/src/{commit}")
     _api(router, "GET", REPO + "/src/{commit}/{path}", refs.get_src, pattern=REPO + "/src/{commit}/{path:path}")
+    _api(router, "GET", REPO + "/commit/{commit}/statuses", statuses.list_statuses)
+    _api(router, "POST", REPO + "/commit/{commit}/statuses/build", statuses.post_build_status)
+    _api(router, "GET", REPO + "/commit/{commit}/statuses/build/{key}", statuses.get_build_status)

@@ -38,6 +38,12 @@ ENDPOINT_SCOPES: dict[tuple[str, str], tuple[list[str], list[str]]] = {
     ("GET", "/repositories/{workspace}/{repo_slug}/src"): (["repository"], ["read:repository:bitbucket"]),
     ("GET", "/repositories/{workspace}/{repo_slug}/src/{commit}/{path}"): (
         ["repository"], ["read:repository:bitbucket"]),
+    ("GET", "/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses"): (
+        ["repository"], ["read:repository:bitbucket"]),
+    ("POST", "/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build"): (
+        ["repository"], ["read:repository:bitbucket"]),
+    ("GET", "/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build/{key}"): (
+        ["repository"], ["read:repository:bitbucket"]),
 }
 
 # What the consent page shows, and the scopes the emulator knows (from the spec's oauth2 flow).

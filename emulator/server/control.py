@@ -7,6 +7,7 @@ import hashlib
 import time
 from typing import TYPE_CHECKING, Any
 
+from emulator.buildstatus import history_summary
 from emulator.control_common import (
     bad_request,
     body_of,
@@ -233,6 +234,15 @@ def delete_hooks(app: Emulator, request: Request) -> Response:
     return ok({"deleted": count})
 
 
+def list_statuses(app: Emulator, request: Request) -> Response:
+    """A commit's build statuses in the order they were posted (what the commit page shows, with history)."""
+    repo = _repository_arg(app, request)
+    commit = repo.git.find_commit(request.arg("commit") or "")
+    if commit is None:
+        raise bad_request("Unknown commit (use ?commit=HASH or a branch name)")
+    return ok({"commit": commit.hash, "statuses": history_summary(repo.git, commit.hash)})
+
+
 def summary(app: Emulator) -> dict[str, Any]:
     settings, state = server_settings(app.settings), server_state(app.state)
     return {
@@ -263,4 +273,5 @@ def register(router: Router) -> None:
     router.add("POST", f"{prefix}/tokens/expire", expire_token)
     router.add("POST", f"{prefix}/events", trigger_event, locked=False)
     router.add("GET", f"{prefix}/hooks", list_hooks)
+    router.add("GET", f"{prefix}/statuses", list_statuses)
     router.add("DELETE", f"{prefix}/hooks", delete_hooks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emulator.httpcore import Handler, HttpError, Request, Response, Router
-from emulator.server import hooks, oauth, views
+from emulator.server import hooks, oauth, statuses, views
 from emulator.server.auth import authenticate
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 REPO = "/projects/{project_key}/repos/{repository_slug}"
 
 
-def _api(router: Router, method: str, path: str, handler: Handler, *, locked: bool = True) -> None:
+def _authenticated(handler: Handler) -> Handler:
     def endpoint(app: Emulator, request: Request, **params: str) -> Response:
         with app.state.lock:
             identity = authenticate(app.state, request)
@@ -26,6 +26,11 @@ def _api(router: Router, method: str, path: str, handler: Handler, *, locked: bo
             response.headers.extend(identity.headers())
         return response
 
+    return endpoint
+
+
+def _api(router: Router, method: str, path: str, handler: Handler, *, locked: bool = True) -> None:
+    endpoint = _authenticated(handler)
     # Bitbucket serves every REST resource under both the numbered and the "latest" version.
     for version in ("1.0", "latest"):
         router.add(method, f"/rest/api/{version}{path}", endpoint, locked=locked)
@@ -57,3 +62,7 @@ def register(router: Router) -> None:
     _api(router, "GET", REPO + "/webhooks/{webhook_id}", hooks.get_webhook)
     _api(router, "PUT", REPO + "/webhooks/{webhook_id}", hooks.update_webhook)
     _api(router, "DELETE", REPO + "/webhooks/{webhook_id}", hooks.delete_webhook)
+    _api(router, "GET", REPO + "/commits/{commit_id}/builds", statuses.list_builds)
+    _api(router, "POST", REPO + "/commits/{commit_id}/builds", statuses.post_builds)
+    router.add("GET", "/rest/build-status/1.0/commits/{commit_id}", _authenticated(statuses.legacy_list))
+    router.add("POST", "/rest/build-status/1.0/commits/{commit_id}", _authenticated(statuses.legacy_post))

@@ -30,6 +30,9 @@ def _schedules():
          "Outbox relay: hand deliveries accepted while the broker was down to the workers."),
         ("webhook-deliveries-purge", "integrations.projects.tasks.deliveries_purge", DAY,
          "Delete webhook deliveries past their retention."),
+        ("prebuilds-sweep", "integrations.prebuilds.tasks.prebuilds_sweep",
+         int(getattr(settings, "PREBUILD_SWEEP_SECONDS", 30)),
+         "Fail prebuilds whose runner stopped answering; post commit statuses left unposted."),
     ]
 
 

@@ -22,7 +22,9 @@ class ProjectAdmin(admin.ModelAdmin):
                        "remote_id", "web_url", "webhook_state", "webhook_error", "webhook_id", "webhook_events",
                        "webhook_installed_at", "webhook_checked_at", "refused_deliveries", "last_refused_at",
                        "last_push_ref", "last_push_commit", "last_push_at", "created_by", "created_at",
-                       "receiver_url"]
+                       "receiver_url", "default_branch",
+                       # Changed on the project page or the API (integrations.prebuilds), with validation and audit.
+                       "prebuild_branches", "prebuild_pull_requests"]
 
     @admin.display(description="provider", ordering="integration__provider")
     def provider(self, obj: Project) -> str:

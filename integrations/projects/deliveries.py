@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -40,10 +41,30 @@ def _claim(delivery_pk: int) -> datetime | None:
     return now if taken else None
 
 
+# What else a processed push or pull request does, registered by other apps (prebuilds, in its
+# AppConfig.ready()): each gets the locked project and the delivery inside the processing transaction,
+# must be idempotent (a redelivery runs it again), and returns notes for the delivery's result.
+DeliveryEffect = Callable[[Project, WebhookDelivery], list[str]]
+_effects: list[DeliveryEffect] = []
+
+
+def delivery_effect_register(effect: DeliveryEffect) -> None:
+    if effect not in _effects:
+        _effects.append(effect)
+
+
 def _apply(delivery: WebhookDelivery) -> str:
     """The effects of one delivery; idempotent (a redelivery of an old push never rewinds the project)."""
-    event = delivery.event or {}
     project = Project.objects.select_for_update(of=("self",)).get(pk=delivery.project_id)
+    summary = _record_push(project, delivery)
+    if delivery.kind not in (PUSH, PULL_REQUEST):
+        return summary
+    notes = [note for effect in _effects for note in effect(project, delivery)]
+    return "; ".join([summary, *notes]) if notes else summary
+
+
+def _record_push(project: Project, delivery: WebhookDelivery) -> str:
+    event = delivery.event or {}
     if delivery.kind == PUSH:
         heads = [c for c in event.get("changes", []) if c.get("new") and str(c.get("ref", "")).startswith("refs/")]
         if not heads:
@@ -53,11 +74,8 @@ def _apply(delivery: WebhookDelivery) -> str:
             project.last_push_ref, project.last_push_commit = newest["ref"], newest["new"]
             project.last_push_at = delivery.received_at
             project.save(update_fields=["last_push_ref", "last_push_commit", "last_push_at"])
-            note = "prebuilds are on for this project" if project.prebuilds else "prebuilds are off"
-            return f"{delivery.summary} ({note})"
-        return f"{delivery.summary} (older than the last push recorded: nothing changed)"
-    if delivery.kind == PULL_REQUEST:
-        return delivery.summary
+            return delivery.summary
+        return f"{delivery.summary} (older than the last push recorded)"
     return delivery.summary or "Nothing to do"
 
 

@@ -1,6 +1,5 @@
-"""Project (an org's repository on a runner, with its webhook) and WebhookDelivery (what the hook sent).
-
-A Prebuild model (queued by pushes) will join these in this app.
+"""Project (an org's repository on a runner, with its webhook and prebuild settings) and WebhookDelivery
+(what the hook sent). Prebuilds live in their own app, `integrations.prebuilds`.
 """
 
 from __future__ import annotations
@@ -50,6 +49,15 @@ class Project(models.Model):
     remote_id = models.CharField(max_length=64, blank=True, help_text="The provider's id of the repository.")
     web_url = models.CharField(max_length=500, blank=True)
     prebuilds = models.BooleanField(default=True, help_text="Pushes queue prebuilds.")
+    # Glob patterns (fnmatch), comma or newline separated; empty means the repository's default branch.
+    prebuild_branches = models.CharField(max_length=500, blank=True,
+                                         help_text="Branches whose pushes are built, e.g. main, release/*. "
+                                                   "Empty: the default branch.")
+    prebuild_pull_requests = models.BooleanField(default=True,
+                                                 help_text="Pull requests opened or updated build their source "
+                                                           "commit.")
+    default_branch = models.CharField(max_length=255, blank=True,
+                                      help_text="The repository's default branch, as the provider said.")
 
     webhook_state = models.CharField(max_length=16, choices=WebhookState.choices, default=WebhookState.INSTALLING)
     webhook_error = models.TextField(blank=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
 
@@ -33,6 +34,7 @@ class ResolvedRepository:
     name: str
     remote_id: str
     web_url: str
+    default_branch: str = ""
 
 
 def project_summary(project: Project) -> dict:
@@ -48,6 +50,7 @@ def repository_resolve(*, connection: Connection, repository: str) -> ResolvedRe
         with client_for_connection(connection) as client:
             data = client.repository(owner, slug)
             cloud = isinstance(client, BitbucketCloudClient)
+            default_branch = _default_branch(client, data, owner, slug, cloud=cloud)
     except (NotFound, Gone, Forbidden):
         raise ValidationFailed(f"repository: {repository} does not exist, or your connection cannot see it.",
                                fields={"repository": [f"{repository} does not exist, or your connection "
@@ -64,12 +67,25 @@ def repository_resolve(*, connection: Connection, repository: str) -> ResolvedRe
         html = ((data.get("links") or {}).get("html") or {}).get("href") or ""
         return ResolvedRepository(full_name=str(data.get("full_name") or repository),
                                   name=str(data.get("name") or slug), remote_id=str(data.get("uuid") or ""),
-                                  web_url=str(html))
+                                  web_url=str(html), default_branch=default_branch)
     project_key = str((data.get("project") or {}).get("key") or owner)
     links = (data.get("links") or {}).get("self") or [{}]
     return ResolvedRepository(full_name=f"{project_key}/{data.get('slug') or slug}",
                               name=str(data.get("name") or slug), remote_id=str(data.get("id") or ""),
-                              web_url=str(links[0].get("href") or "") if isinstance(links, list) else "")
+                              web_url=str(links[0].get("href") or "") if isinstance(links, list) else "",
+                              default_branch=default_branch)
+
+
+def _default_branch(client, data, owner: str, slug: str, *, cloud: bool) -> str:
+    """Which branch prebuilds build by default; unknown ("") is fine, the project falls back to main/master."""
+    if cloud:
+        return str(((data or {}).get("mainbranch") or {}).get("name") or "") if isinstance(data, dict) else ""
+    try:
+        branch = client.session.get_json(f"/rest/api/1.0/projects/{quote(owner, safe='~')}/repos/"
+                                         f"{quote(slug, safe='')}/branches/default")
+    except ProviderError:
+        return ""
+    return str(branch.get("displayId") or "") if isinstance(branch, dict) else ""
 
 
 def _queue(task, *args) -> bool:
@@ -94,6 +110,7 @@ def project_create(*, org: Organization, actor, connection: Connection, reposito
             project = Project(organization=org, runner=integration.runner, integration=integration,
                               connection=connection, name=resolved.name, repository=resolved.full_name,
                               remote_id=resolved.remote_id, web_url=resolved.web_url, prebuilds=prebuilds,
+                              default_branch=resolved.default_branch[:255],
                               webhook_state=WebhookState.INSTALLING, created_by=actor)
             project.webhook_secret = new_webhook_secret()
             project.save()

@@ -155,15 +155,6 @@ def _say_state(request, project: Project, what: str) -> None:
 
 
 @login_required
-@require_POST
-def project_prebuilds(request, org_slug: str, project_id: int):
-    org, project = _admin_project(request, org_slug, project_id)
-    services.project_update(project=project, actor=request.user, prebuilds=request.POST.get("prebuilds") == "on")
-    messages.success(request, f"Prebuilds are {'on' if project.prebuilds else 'off'} for {project.repository}.")
-    return redirect("project_detail", org.slug, project.pk)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def project_delete(request, org_slug: str, project_id: int):
     org, project = _admin_project(request, org_slug, project_id)

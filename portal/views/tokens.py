@@ -9,22 +9,29 @@ from portal import services
 from portal.errors import ApplicationError
 from portal.forms import ApiTokenForm
 from portal.models import ApiToken
+from portal.one_time import one_time_put, one_time_take
 from portal.views.helpers import report
+
+NEW_TOKEN = "api-token"
 
 
 @login_required
 def token_list(request):
     form = ApiTokenForm(request.POST or None)
-    new_value = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, new_value = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            _, value = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         except ApplicationError as exc:
             report(request, exc, form)
         else:
-            form = ApiTokenForm()
+            # Post/redirect/get: a reload of the page that shows the value creates no second token.
+            one_time_put(request, NEW_TOKEN, value)
+            return redirect("token_list")
+    new_value = one_time_take(request, NEW_TOKEN) if request.method == "GET" else None
     tokens = ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
-    return render(request, "portal/token_list.html", {"form": form, "tokens": tokens, "new_value": new_value})
+    response = render(request, "portal/token_list.html", {"form": form, "tokens": tokens, "new_value": new_value})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -60,6 +60,8 @@ def cmd_register(args) -> int:
 
 def cmd_run(args) -> int:
     state = load(Path(args.state_dir))
+    state.prebuild_command = args.prebuild_command or ""
+    state.prebuild_timeout = args.prebuild_timeout
     state.environment_command = args.environment_command
     worker = Worker(state, wait=args.wait)
     worker.install_signal_handlers()
@@ -134,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="serve the portal's jobs until stopped")
     run.add_argument("--once", action="store_true", help="look for one job without waiting, then exit")
     run.add_argument("--wait", type=float, default=20.0, help="long-poll seconds (the portal caps it)")
+    run.add_argument("--prebuild-command", default="",
+                     help="shell command each prebuild runs in a fresh work directory, with PREBUILD_* in its "
+                          "environment (default: python -m runners.agent.prebuild_report, which reads the "
+                          "commit from the provider and writes a short report)")
+    run.add_argument("--prebuild-timeout", type=float, default=3600.0,
+                     help="seconds before a prebuild command is stopped and the prebuild fails")
     run.add_argument("--environment-command", default="",
                      help="starts an environment from ENVIRONMENT_* variables (default: read the commit through "
                           "the provider's API with the clone credential)")

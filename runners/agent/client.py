@@ -111,3 +111,16 @@ class PortalClient:
         else:
             body["error"] = error[:2000]
         self._call("POST", f"jobs/{int(job_id)}/result", json=body)
+
+    # Prebuilds (the job names the prebuild; its work and reports go through these calls).
+
+    def prebuild_start(self, prebuild_id: int) -> dict:
+        return self._call("POST", f"prebuilds/{int(prebuild_id)}/start").json()
+
+    def prebuild_progress(self, prebuild_id: int, *, output: str) -> dict:
+        return self._call("POST", f"prebuilds/{int(prebuild_id)}/progress", json={"output": output}).json()
+
+    def prebuild_finish(self, prebuild_id: int, *, state: str, output: str, exit_code: int | None,
+                        reason: str = "") -> dict:
+        body = {"state": state, "output": output, "exit_code": exit_code, "reason": reason[:500]}
+        return self._call("POST", f"prebuilds/{int(prebuild_id)}/finish", json=body).json()

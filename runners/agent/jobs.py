@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from runners.agent import AGENT_VERSION, environment
+from runners.agent import prebuild as prebuild_job
 from runners.agent.state import AgentState
 from runners.protocol import jobs as protocol
 from runners.protocol.jobs import (
@@ -134,7 +135,10 @@ def oauth_token(state: AgentState, payload: OAuthTokenPayload, *,
 
 
 HANDLERS: dict[JobKind, Handler] = {JobKind.PING: ping, JobKind.OAUTH_TOKEN: oauth_token,
-                                    JobKind.SECRET_CHECK: secret_check, JobKind.ENVIRONMENT: environment.run}
+                                    JobKind.SECRET_CHECK: secret_check, JobKind.ENVIRONMENT: environment.run,
+                                    JobKind.PREBUILD: prebuild_job.run}
+# Long work runs on its own thread, so the agent keeps answering quick jobs (an OAuth refresh) meanwhile.
+BACKGROUND_KINDS = frozenset({JobKind.PREBUILD})
 
 
 def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:
@@ -150,7 +154,7 @@ def execute(state: AgentState, job: dict) -> tuple[bool, dict | None, str]:
         return False, None, f"Malformed {kind} job: {exc}"
     try:
         return True, protocol.encode(handler(state, payload)), ""
-    except JobError as exc:
+    except (JobError, prebuild_job.JobError) as exc:
         return False, None, str(exc)
     except Exception as exc:  # a bug in a handler must not kill the agent or leak locals into the portal
         logger.exception("Job %s (%s) crashed", job.get("id"), job.get("kind"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -42,6 +43,10 @@ class AgentState:
     private_key: X25519PrivateKey
     hybrid_key: HybridPrivateKey | None = None
     key_stamp: tuple = ()
+    # Run-time settings from `run`'s options, never written to disk.
+    prebuild_command: str = ""  # empty: the built-in report (runners.agent.prebuild_report)
+    prebuild_timeout: float = 3600.0
+    stopping: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
     environment_command: str = ""  # `run --environment-command`; empty: the default (environment.py)
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import signal
+import threading
 import time
 
 from runners.agent import jobs
@@ -29,9 +30,13 @@ class Worker:
         self.stopping = False
         self.busy = False
         self._last_heartbeat = 0.0
+        self._background: list[threading.Thread] = []
+        # One prebuild at a time: a second one waits (claimed, still queued in the portal) for the first.
+        self._prebuild_slot = threading.Semaphore(1)
 
     def _on_signal(self, signum, frame) -> None:
         self.stopping = True
+        self.state.stopping.set()  # running prebuilds stop their command and report "cancelled"
         logger.info("Received %s, shutting down", signal.Signals(signum).name)
         # Between jobs nothing is lost by leaving at once; during a job, finish and answer it first.
         if not self.busy:
@@ -57,24 +62,50 @@ class Worker:
         job = self.client.next_job(wait)
         if job is None:
             return False
+        if job.get("kind") in jobs.BACKGROUND_KINDS:
+            self._background = [t for t in self._background if t.is_alive()]
+            thread = threading.Thread(target=self._run_background, args=(job,), daemon=True,
+                                      name=f"job-{job.get('id')}")
+            self._background.append(thread)
+            thread.start()
+            return True
         self.busy = True
         try:
-            logger.info("Job %s: %s", job.get("id"), job.get("kind"))
-            try:
-                if self.state.reload_keys_if_rotated():
-                    logger.info("Loaded the keys a rotation wrote to %s", self.state.directory)
-            except (OSError, ValueError) as exc:  # a half-written rotation: keep the keys in memory
-                logger.warning("Cannot load the rotated keys (%s); keeping the current ones", exc)
-            ok, result, error = jobs.execute(self.state, job)
-            if not ok:
-                logger.warning("Job %s failed: %s", job.get("id"), error)
-            try:
-                self.client.post_result(int(job["id"]), ok=ok, result=result, error=error)
-            except PortalError as exc:  # e.g. 409: the portal stopped waiting; nothing more to do
-                logger.warning("The portal refused the answer to job %s: %s", job.get("id"), exc.message)
+            self._execute(job, self.client)
         finally:
             self.busy = False
         return True
+
+    def _execute(self, job: dict, client: PortalClient) -> None:
+        logger.info("Job %s: %s", job.get("id"), job.get("kind"))
+        try:
+            if self.state.reload_keys_if_rotated():
+                logger.info("Loaded the keys a rotation wrote to %s", self.state.directory)
+        except (OSError, ValueError) as exc:  # a half-written rotation: keep the keys in memory
+            logger.warning("Cannot load the rotated keys (%s); keeping the current ones", exc)
+        ok, result, error = jobs.execute(self.state, job)
+        if not ok:
+            logger.warning("Job %s failed: %s", job.get("id"), error)
+        try:
+            client.post_result(int(job["id"]), ok=ok, result=result, error=error)
+        except PortalError as exc:  # e.g. 409: the portal stopped waiting; nothing more to do
+            logger.warning("The portal refused the answer to job %s: %s", job.get("id"), exc.message)
+        except PortalUnreachable as exc:
+            logger.warning("Could not answer job %s: %s", job.get("id"), exc)
+
+    def _run_background(self, job: dict) -> None:
+        with self._prebuild_slot, PortalClient(self.state.portal, self.state.credential) as client:
+            if self.state.stopping.is_set():
+                return  # claimed but never started: the portal's sweep gives it up
+            self._execute(job, client)
+
+    def _stop_background(self, *, cancel: bool, timeout: float = 15.0) -> None:
+        """On a signal, running prebuilds stop and report; after --once, they are waited for."""
+        if cancel:
+            self.state.stopping.set()
+        deadline = time.monotonic() + timeout if cancel else None
+        for thread in self._background:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def run(self, *, once: bool = False) -> int:
         """Exit codes: 0 clean stop, 2 credential rejected (register again), 3 portal unreachable with --once."""
@@ -106,6 +137,7 @@ class Worker:
         except (Shutdown, KeyboardInterrupt):
             pass
         finally:
+            self._stop_background(cancel=self.stopping)
             self.client.close()
         logger.info("Stopped")
         return 0

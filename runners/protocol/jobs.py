@@ -31,6 +31,7 @@ class JobKind(enum.StrEnum):
     PING = "ping"
     OAUTH_TOKEN = "oauth.token"
     SECRET_CHECK = "secret.check"
+    PREBUILD = "prebuild"
     ENVIRONMENT = "environment"
 
 
@@ -88,6 +89,20 @@ class OAuthTokenResult:
 
 
 @dataclass(frozen=True)
+class PrebuildPayload:
+    """Run prebuild `prebuild_id`: the agent asks the portal for the work (and a sealed clone credential)
+    when it starts, reports output and liveness while it runs, and says how it ended."""
+
+    prebuild_id: int
+
+
+@dataclass(frozen=True)
+class PrebuildResult:
+    prebuild_id: int
+    state: str  # succeeded | failed | cancelled | not-started (cancelled or superseded before it began)
+
+
+@dataclass(frozen=True)
 class EnvironmentPayload:
     """Start an environment: run the runner's environment command for one resolved repository and commit.
 
@@ -130,6 +145,7 @@ KINDS: dict[JobKind, KindSpec] = {
     JobKind.PING: KindSpec(payload=PingPayload, result=PingResult),
     JobKind.OAUTH_TOKEN: KindSpec(payload=OAuthTokenPayload, result=OAuthTokenResult),
     JobKind.SECRET_CHECK: KindSpec(payload=SecretCheckPayload, result=SecretCheckResult),
+    JobKind.PREBUILD: KindSpec(payload=PrebuildPayload, result=PrebuildResult),
     JobKind.ENVIRONMENT: KindSpec(payload=EnvironmentPayload, result=EnvironmentResult),
 }
 

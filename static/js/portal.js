@@ -25,6 +25,11 @@
   });
   document.addEventListener("change", function (event) {
     var el = event.target;
+    if (el.id) {
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shown-by="#' + el.id + '"]'), function (section) {
+        section.hidden = !el.checked;
+      });
+    }
     if (el.matches && el.matches("select[data-autosubmit]")) el.form.submit();
   });
   document.addEventListener("click", function (event) {

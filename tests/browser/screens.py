@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 
-def shoot(page, name: str) -> None:
+def shoot(page, name: str, *, full_page: bool = True) -> None:
     target = os.environ.get("SCREENS_DIR")
     if not target:
         return
     Path(target).mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 0
-    page.screenshot(path=str(Path(target) / f"{name}-{width}.png"), full_page=True)
+    page.screenshot(path=str(Path(target) / f"{name}-{width}.png"), full_page=full_page)

@@ -78,7 +78,7 @@ def test_every_page_fits_a_phone_and_the_nav_folds(world, furnished, browser_con
     page.locator(".modal").get_by_role("button", name="Continue").click()
     expect(page.locator(".modal #id_client_id")).to_be_visible()
     assert_fits(page, PHONE["width"], "the dialog")
-    shoot(page, "dialog")
+    shoot(page, "dialog", full_page=False)
 
 
 def test_the_header_is_one_row_on_a_laptop(world, furnished, browser_context):
@@ -98,7 +98,7 @@ def test_the_header_is_one_row_on_a_laptop(world, furnished, browser_context):
     page.locator(".modal").get_by_label("Bitbucket Server").check()
     page.locator(".modal").get_by_role("button", name="Continue").click()
     expect(page.locator(".modal #id_client_id")).to_be_visible()
-    shoot(page, "dialog")
+    shoot(page, "dialog", full_page=False)
 
 
 def test_the_org_url_name_follows_the_name_as_it_is_typed(world, browser_context):

@@ -74,3 +74,21 @@ def test_a_member_sees_no_edit_controls(world, live_server, page):
     expect(page.locator("#add-provider")).to_have_count(0)
     expect(page.get_by_role("link", name="Edit")).to_have_count(0)
     expect(page.get_by_role("link", name="Remove")).to_have_count(0)
+
+
+def test_the_oauth_section_follows_the_enable_oauth_toggle(world, live_server, page):
+    reg = register_runner(world.a.org, world.a.admin)
+    sign_in(page, world.a.admin.email)
+    page.goto(f"/orgs/acme/runners/{reg.runner.pk}/")
+    page.click("#add-provider")
+    modal = page.locator(".modal")
+    modal.get_by_label("Bitbucket Cloud").check()
+    modal.get_by_role("button", name="Continue").click()
+    section = modal.locator("#oauth-section")
+    expect(section).to_be_visible()
+    expect(modal).not_to_contain_text("{#")  # no template comment leaks into the page
+    modal.get_by_label("Enable OAuth").uncheck()
+    expect(section).to_be_hidden()
+    modal.get_by_label("Enable OAuth").check()
+    expect(section).to_be_visible()
+    expect(modal.locator("#callback-url")).to_be_visible()

@@ -60,3 +60,34 @@ def test_paste_an_access_token_in_the_dialog(token_world, page):  # noqa: F811
     assert token not in page.content()
     assert Connection.objects.get().resource == "repository acme/webapp"
     shoot(page, "connections-with-token")
+
+
+def test_a_shared_token_and_the_workspace_limit_as_admins_and_members_see_them(token_world, page,  # noqa: F811
+                                                                               browser_context):
+    from integrations.connections.tokens import connection_create_token
+
+    tw, w = token_world, token_world.world
+    w.a.admin.first_name, w.a.admin.last_name = "Ada", "Admin"
+    w.a.admin.save()
+    token = tw.cloud_token("api_token")
+    connection_create_token(integration=tw.cloud, user=w.a.admin, kind="api-token", login="alice@acme.example",
+                            token=token, shared=True)
+
+    sign_in(page, w.a.admin.email)
+    page.goto(f"/orgs/acme/runners/{tw.cloud.runner_id}/")
+    page.locator(f'a[href="/orgs/acme/runners/{tw.cloud.runner_id}/access/{tw.cloud.pk}/"]').first.click()
+    page.fill("#id_workspace", "acme")
+    shoot(page, "repository-access-workspace")
+    page.click("#access-form button[type=submit]")
+    expect(page.locator("body")).to_contain_text("Saved Bitbucket Cloud")
+
+    member = browser_context.new_page()
+    browser_context.clear_cookies()
+    sign_in(member, w.a.member.email)
+    member.goto("/orgs/acme/connections/")
+    shared = member.locator(f"#integration-{tw.cloud.pk} [data-shared-connection]")
+    expect(shared).to_contain_text("Ada Admin")
+    assert "alice-bb" not in shared.inner_text() and token not in member.content()
+    shoot(member, "connections-shared-member")
+    tw.cloud.refresh_from_db()
+    assert tw.cloud.options == {"workspace": "acme"}

@@ -198,3 +198,11 @@ def test_submitting_an_invalid_form_is_refused_by_field(world, reg):
     with pytest.raises(ValidationFailed) as exc:
         integration_submit(form=form, actor=world.a.admin)
     assert "oauth_enabled" in exc.value.fields
+
+
+def test_one_message_per_field_the_most_specific(world, reg):
+    """Issue 15 item 9: a 5,000-character host or a 10,000-character client ID gets one message, about length."""
+    errors = errors_of(reg.runner, provider="bitbucket-server", host="https://" + "h" * 5000 + ".example",
+                       oauth_enabled=True, client_id="c" * 10_000, client_secret="s3cret")
+    assert len(errors["host"]) == 1 and "255" in errors["host"][0]
+    assert len(errors["client_id"]) == 1 and "255" in errors["client_id"][0]

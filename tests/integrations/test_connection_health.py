@@ -229,7 +229,7 @@ def test_beat_schedules_are_rows_and_an_edit_in_admin_takes_effect(operator):
 
     expected = {"connections-verify-sweep": 900, "connections-refresh-due": 300, "connections-verify-pending": 120,
                 "runner-jobs-purge": 86400, "webhooks-sweep": 900, "webhook-deliveries-relay": 10,
-                "webhook-deliveries-purge": 86400}
+                "webhook-deliveries-purge": 86400, "prebuilds-sweep": 30}
     # A transactional test before this one emptied the tables the migration filled: fill them again the
     # migration's way (which leaves existing rows alone: run twice, nothing is duplicated).
     from importlib import import_module

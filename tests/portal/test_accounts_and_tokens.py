@@ -63,8 +63,10 @@ def test_sign_in_with_email_and_password(world, client):
 
 def test_api_token_is_shown_once_and_stored_hashed(world, client_for):
     client = client_for(world.a.owner)
-    response = client.post(reverse("token_list"), {"name": "CI pipeline"})
-    assert response.status_code == 200
+    created = client.post(reverse("token_list"), {"name": "CI pipeline"})
+    assert created.status_code == 302 and "pat_" not in created.content.decode()  # post/redirect/get
+    response = client.get(created["Location"])
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     values = re.findall(r'value="(pat_[A-Za-z0-9_\-]+)"', response.content.decode())
     assert len(values) == 1
     value = values[0]
@@ -72,13 +74,15 @@ def test_api_token_is_shown_once_and_stored_hashed(world, client_for):
     assert token.token_hash == hashlib.sha256(value.encode()).hexdigest()
     assert value.startswith(token.hint) and len(token.hint) < len(value) // 2
     assert database_contains(value) == []
-    again = client.get(reverse("token_list")).content.decode()
+    again = client.get(reverse("token_list")).content.decode()  # a reload
     assert value not in again and token.hint in again
+    assert ApiToken.objects.filter(user=world.a.owner).count() == 1
 
 
 def test_api_token_use_and_revoke(world, client_for):
     web = client_for(world.a.owner)
-    value = re.search(r'value="(pat_[^"]+)"', web.post(reverse("token_list"), {"name": "CI"}).content.decode())[1]
+    page = web.post(reverse("token_list"), {"name": "CI"}, follow=True).content.decode()
+    value = re.search(r'value="(pat_[^"]+)"', page)[1]
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {value}")
     response = api.get(reverse("api_org_list"))

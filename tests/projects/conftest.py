@@ -20,7 +20,7 @@ from integrations.models.connection import Method, Status
 from integrations.projects import services
 from integrations.projects.models import Project
 from tests.integrations.oauth_fixtures import make_integration
-from tests.runners.conftest import register_runner
+from tests.runners.conftest import RegisteredRunner, register_runner
 
 CLOUD_SCOPES = ["account", "email", "repository", "repository:write", "pullrequest", "issue", "webhook"]
 
@@ -33,6 +33,7 @@ class ProjectsSetup:
     cloud: ScmIntegration
     server: ScmIntegration
     connections: dict[str, Connection] = field(default_factory=dict)
+    registered: RegisteredRunner | None = None  # the runner's key and agent credential (for a real agent)
 
     @property
     def admin(self):
@@ -100,11 +101,13 @@ def projects_setup(world, emulator, settings) -> ProjectsSetup:
     settings.BITBUCKET_CLOUD_API_URL = emulator.cloud_api_url
     settings.PORTAL_BASE_URL = "http://portal.test"
     seed_emulator(emulator)
-    runner = register_runner(world.a.org, world.a.admin).runner
+    registered = register_runner(world.a.org, world.a.admin)
+    runner = registered.runner
     cloud = make_integration(runner, world.a.admin, "bitbucket-cloud", client_id="cloud-key", secret="cloud-secret")
     server = make_integration(runner, world.a.admin, "bitbucket-server", host=emulator.server_url,
                               client_id="server-client", secret="server-secret")
-    ps = ProjectsSetup(world=world, emulator=emulator, runner=runner, cloud=cloud, server=server)
+    ps = ProjectsSetup(world=world, emulator=emulator, runner=runner, cloud=cloud, server=server,
+                       registered=registered)
     ps.connections["cloud"] = ps.cloud_connection(world.a.admin, scopes=CLOUD_SCOPES)
     ps.connections["server"] = ps.server_connection(world.a.admin, permissions=["PROJECT_ADMIN"])
     return ps

@@ -73,7 +73,9 @@ def test_runner_of_another_org_is_404_even_under_your_own_org(world, client_for)
 def test_admin_creates_runner_and_sees_token_and_commands_once(world, client_for, settings):
     settings.PORTAL_BASE_URL = "https://portal.example"
     client = client_for(world.a.admin)
-    response = client.post(reverse("runner_create", args=["acme"]), NEW_RUNNER)
+    created = client.post(reverse("runner_create", args=["acme"]), NEW_RUNNER)
+    assert created.status_code == 302  # post/redirect/get: the token is not in the POST's answer
+    response = client.get(created["Location"])
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     runner = Runner.objects.get(name="acme-gcp")
@@ -85,8 +87,13 @@ def test_admin_creates_runner_and_sees_token_and_commands_once(world, client_for
     assert "python -m runners.agent run --state-dir ~/.scm-runner" in html
     assert 'hx-trigger="every 2s"' in html
     assert response.context["membership"].role == "admin"
-    # Never again: the detail page does not carry the token.
-    assert token not in client.get(reverse("runner_detail", args=["acme", runner.pk])).content.decode()
+    # Never again: a reload of that page, or the detail page, does not carry the token, and creates nothing.
+    reload = client.get(created["Location"], follow=True)
+    assert token not in reload.content.decode() and "was shown once" in reload.content.decode()
+    assert Runner.objects.filter(name="acme-gcp").count() == 1
+    detail = client.get(reverse("runner_detail", args=["acme", runner.pk])).content.decode()
+    assert token not in detail
+    assert 'hx-trigger="every 2s"' in detail  # the detail page, too, updates itself when the agent registers
     assert AuditEvent.objects.filter(action="runner.created", target_id=str(runner.pk)).exists()
     assert token not in str(list(AuditEvent.objects.values_list("before", "after")))
 
@@ -107,7 +114,7 @@ def test_create_rejects_bad_input_with_field_errors(world, client_for, runner, d
 
 def test_desktop_runner_drops_cloud_fields(world, client_for):
     data = {"name": "alice-laptop", "kind": "desktop", "cloud_provider": "aws", "region": "eu-west-1"}
-    assert client_for(world.a.admin).post(reverse("runner_create", args=["acme"]), data).status_code == 200
+    assert client_for(world.a.admin).post(reverse("runner_create", args=["acme"]), data).status_code == 302
     runner = Runner.objects.get(name="alice-laptop")
     assert (runner.cloud_provider, runner.region) == ("", "")
 
@@ -146,8 +153,8 @@ def test_regenerate_token_shows_a_new_token_and_invalidates_the_old(world, clien
     runner, old = create_runner(world.a.org, world.a.admin)
     client = client_for(world.a.admin)
     assert client.get(_urls(runner)["runner_token_regenerate"]).status_code == 405
-    response = client.post(_urls(runner)["runner_token_regenerate"])
-    assert response.status_code == 200
+    response = client.post(_urls(runner)["runner_token_regenerate"], follow=True)
+    assert response.status_code == 200 and response.redirect_chain
     new = response.context["token"]
     runner.refresh_from_db()
     assert new != old and runner.registration_token_hash == hash_token(new)
