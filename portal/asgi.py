@@ -39,6 +39,8 @@ async def application(scope, receive, send):
     if scope["type"] == "http" and not settings.RUNNER_CHANNEL_LEGACY_POLLING:
         if scope["path"] == longpoll.PATH:
             return await longpoll.long_poll(scope, receive, send)
+        if scope["path"] == longpoll.HEARTBEAT_PATH:
+            return await longpoll.heartbeat(scope, receive, send)
         answer = longpoll.RESULT_PATH.match(scope["path"])
         if answer is not None:
             return await longpoll.job_result(scope, receive, send, int(answer["job_id"]))

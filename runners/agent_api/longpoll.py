@@ -1,7 +1,7 @@
 """`GET /api/runner/v1/jobs/next` served asynchronously: a waiting agent holds no thread and costs no query.
 
-portal/asgi.py routes this path (and the agent's answer, `POST jobs/{id}/result`) here under uvicorn
-workers; every other URL, and these under WSGI (runserver, the test live server), go to Django, where
+portal/asgi.py routes this path (and the agent's `POST heartbeat` and `POST jobs/{id}/result`) here
+under uvicorn workers; every other URL, and these under WSGI (runserver, the test live server), go to Django, where
 `views.NextJobView` and `views.JobResultView` keep the same wire behaviour holding a thread. Same
 protocol either way: 200 with the job, 204 when `wait` ran out, errors in the portal's JSON shape.
 
@@ -40,6 +40,7 @@ from runners.selectors import runner_for_credential
 logger = logging.getLogger(__name__)
 
 PATH = "/api/runner/v1/jobs/next"
+HEARTBEAT_PATH = "/api/runner/v1/heartbeat"
 RESULT_PATH = re.compile(r"^/api/runner/v1/jobs/(?P<job_id>[0-9]{1,18})/result$")
 _pool: ThreadPoolExecutor | None = None
 
@@ -167,45 +168,89 @@ async def long_poll(scope, receive, send) -> None:
         disconnected.cancel()
 
 
-def _finish(request, runner, job_id: int, raw: bytes, content_type: str) -> tuple[int, dict | None]:
-    """`POST jobs/{id}/result` as views.JobResultView answers it, errors through the API's one handler."""
+def _json_body(raw: bytes, content_type: str) -> dict:
+    if not content_type.startswith("application/json"):
+        raise drf_exceptions.UnsupportedMediaType(content_type or "none")
     try:
-        if not content_type.startswith("application/json"):
-            raise drf_exceptions.UnsupportedMediaType(content_type or "none")
+        return json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise drf_exceptions.ParseError(f"JSON parse error - {exc}") from None
+
+
+def _answered(func):
+    """Run `func` in a pool thread's terms: (status, body), every error through the API's one handler."""
+    @functools.wraps(func)
+    def wrapper(*args):
         try:
-            data = json.loads(raw) if raw else {}
-        except ValueError as exc:
-            raise drf_exceptions.ParseError(f"JSON parse error - {exc}") from None
-        answer = s.JobResultSerializer(data=data)
-        answer.is_valid(raise_exception=True)
-        services.runner_seen(runner=runner)
-        services.runner_job_finish(runner=runner, job_id=job_id, ok=answer.validated_data["ok"],
-                                   result=answer.validated_data.get("result"),
-                                   error=answer.validated_data.get("error", ""))
-        runner_seen_from(runner, client_address(request))
-        return 204, None
-    except Exception as exc:  # noqa: BLE001 - the API's handler maps (and logs) everything
-        response = api_exception_handler(exc, {"view": None})
-        return response.status_code, response.data
+            return func(*args)
+        except Exception as exc:  # noqa: BLE001 - the API's handler maps (and logs) everything
+            response = api_exception_handler(exc, {"view": None})
+            return response.status_code, response.data
+    return wrapper
 
 
-async def job_result(scope, receive, send, job_id: int) -> None:
-    """The agent's answer, on the event loop too: it travels on the same keep-alive connection as its poll,
-    and a Django request per answer would cost a thread hop and a fresh database connection."""
-    prelude = await _prelude(scope, send, "POST")
-    if prelude is None:
-        return
-    request, runner = prelude
+@_answered
+def _finish(request, runner, job_id: int, raw: bytes, content_type: str) -> tuple[int, dict | None]:
+    """`POST jobs/{id}/result` as views.JobResultView answers it."""
+    answer = s.JobResultSerializer(data=_json_body(raw, content_type))
+    answer.is_valid(raise_exception=True)
+    services.runner_seen(runner=runner)
+    services.runner_job_finish(runner=runner, job_id=job_id, ok=answer.validated_data["ok"],
+                               result=answer.validated_data.get("result"),
+                               error=answer.validated_data.get("error", ""))
+    runner_seen_from(runner, client_address(request))
+    return 204, None
+
+
+@_answered
+def _heartbeat(request, runner, raw: bytes, content_type: str) -> tuple[int, dict | None]:
+    """`POST heartbeat` as views.HeartbeatView answers it (a thousand agents' heartbeats share the pool)."""
+    data = s.HeartbeatSerializer(data=_json_body(raw, content_type))
+    data.is_valid(raise_exception=True)
+    services.runner_seen(runner=runner, agent_version=data.validated_data.get("agent_version"),
+                         opens_suites=data.validated_data.get("opens_suites"))
+    runner_seen_from(runner, client_address(request))
+    return 200, dict(s.AgentRunnerSerializer(runner).data)
+
+
+async def _read_body(receive, send) -> bytes | None:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**31
     raw = b""
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return
+            return None
         raw += message.get("body", b"")
         if len(raw) > limit:
-            return await _error(send, 413, "too_large", "The request body is larger than this portal accepts.")
+            await _error(send, 413, "too_large", "The request body is larger than this portal accepts.")
+            return None
         if not message.get("more_body"):
-            break
+            return raw
+
+
+async def job_result(scope, receive, send, job_id: int) -> None:
+    """The agent's answer, on the event loop too: it travels on the same keep-alive connection as its poll,
+    and a Django request per answer would cost a thread of its own and a fresh database connection."""
+    prelude = await _prelude(scope, send, "POST")
+    if prelude is None:
+        return
+    request, runner = prelude
+    raw = await _read_body(receive, send)
+    if raw is None:
+        return
     status, body = await _db(_finish, request, runner, job_id, raw, request.headers.get("Content-Type", ""))
+    await _send(send, status, body)
+
+
+async def heartbeat(scope, receive, send) -> None:
+    """Heartbeats too: under Django each would take a thread and a connection of its own, and a fleet's
+    agents (re)connecting together exhausted PostgreSQL's connections."""
+    prelude = await _prelude(scope, send, "POST")
+    if prelude is None:
+        return
+    request, runner = prelude
+    raw = await _read_body(receive, send)
+    if raw is None:
+        return
+    status, body = await _db(_heartbeat, request, runner, raw, request.headers.get("Content-Type", ""))
     await _send(send, status, body)

@@ -130,3 +130,14 @@ def test_get_prefills_from_the_query_and_autosubmits_only_when_continuing(env_se
     continuing = client.get(NEW, {"url": url, "runner": env_setup.runner.pk, "continue": "1"}).content.decode()
     assert url in plain and "data-continue-now" not in plain
     assert "data-continue-now" in continuing
+
+
+def test_pages_run_a_constant_number_of_queries(env_setup, client_for, django_assert_max_num_queries):
+    client = client_for(env_setup.world.a.member)
+    for tail in ("", "/pull-requests/1", "/issues/1"):
+        post_new(client, env_setup, env_url(env_setup, "cloud", tail))
+    env = EnvironmentRequest.objects.first()
+    with django_assert_max_num_queries(8):
+        assert client.get(NEW).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("environment_detail", args=["acme", env.pk])).status_code == 200

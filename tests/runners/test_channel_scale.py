@@ -216,6 +216,13 @@ def test_the_async_long_poll_answers_errors_in_the_portal_shape(world, tmp_path)
         form = httpx.post(result_url, headers=auth, data={"ok": "true"})
         assert form.status_code == 415
         assert httpx.post(result_url, json={"ok": True, "result": {}}).status_code == 401
+        beat = httpx.post(f"{web.url}/api/runner/v1/heartbeat", headers=auth, json={"agent_version": "7.7"})
+        assert beat.status_code == 200 and beat.json()["runner_id"] == reg.runner.pk
+        assert beat.json()["status"] == "online"
+        reg.runner.refresh_from_db()
+        assert reg.runner.agent_version == "7.7"
+        too_long = httpx.post(f"{web.url}/api/runner/v1/heartbeat", headers=auth, json={"agent_version": "x" * 41})
+        assert too_long.status_code == 400 and "agent_version" in too_long.json()["error"]["fields"]
         # The rest of the portal is the Django application, served by the same processes.
         assert httpx.get(f"{web.url}/api/runner/v1/me", headers={"Authorization": f"Runner {reg.credential}"}
                          ).json()["runner_id"] == reg.runner.pk
