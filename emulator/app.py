@@ -72,7 +72,18 @@ class Emulator:
             request.mount = CONTROL_PREFIX
             return self._route(self.control, request, request.path[len(CONTROL_PREFIX):] or "/", None)
 
-        requestlog.record(self.state, request)
+        with self.state.lock:
+            self.state.in_flight += 1
+            self.state.peak_in_flight = max(self.state.peak_in_flight, self.state.in_flight)
+            in_flight = self.state.in_flight
+        try:
+            requestlog.record(self.state, request, in_flight=in_flight)
+            return self._answer(request)
+        finally:
+            with self.state.lock:
+                self.state.in_flight -= 1
+
+    def _answer(self, request: Request) -> Response | None:
         found = self.flavour_for(request.path)
         if found is None:
             return Response.json(404, {"error": f"No emulated product at {request.path}"})

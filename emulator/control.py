@@ -40,8 +40,17 @@ def list_requests(app: Emulator, request: Request) -> Response:
 
 
 def clear_requests(app: Emulator, request: Request) -> Response:
-    app.state.requests.clear()
+    with app.state.lock:
+        app.state.requests.clear()
+        app.state.peak_in_flight = app.state.in_flight
     return Response.empty(204)
+
+
+def concurrency(app: Emulator, request: Request) -> Response:
+    """Requests in flight now, and the peak since the request log was last cleared."""
+    with app.state.lock:
+        return ok({"in_flight": app.state.in_flight, "peak": app.state.peak_in_flight,
+                   "requests": len(app.state.requests)})
 
 
 def summary(app: Emulator, request: Request) -> Response:
@@ -69,5 +78,6 @@ def register(router: Router, flavours) -> None:
     router.add("DELETE", "/faults", clear_faults)
     router.add("GET", "/requests", list_requests)
     router.add("DELETE", "/requests", clear_requests)
+    router.add("GET", "/concurrency", concurrency)
     for flavour in flavours:
         flavour.register_control(router)

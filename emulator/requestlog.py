@@ -19,8 +19,10 @@ SECRET_FIELDS = frozenset({
 REDACTED = "***"
 
 
-def record(state: State, request: Request) -> None:
+def record(state: State, request: Request, *, in_flight: int = 1) -> None:
     entry: dict[str, Any] = {
+        # Requests being answered when this one arrived, itself included.
+        "in_flight": in_flight,
         "method": request.method,
         "path": request.path,
         "query": {key: values[-1] for key, values in request.query.items()},

@@ -62,6 +62,10 @@ class State:
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    # Product requests being answered right now, and the most at once since the log was cleared: how a
+    # test or benchmark sees whether a client kept to its concurrency cap.
+    in_flight: int = 0
+    peak_in_flight: int = 0
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def next_id(self) -> int:
@@ -71,7 +75,7 @@ class State:
         with self.lock:
             fresh = State(settings=settings, flavours=flavours)
             for name in self.__dataclass_fields__:
-                if name != "lock":
+                if name not in ("lock", "in_flight"):  # requests still being answered end normally
                     setattr(self, name, getattr(fresh, name))
 
 

@@ -17,7 +17,7 @@ from integrations.connections.services import connection_verify
 from integrations.connections.token_form import AdminTokenConnectionForm, token_submit
 from integrations.forms import ScmIntegrationForm
 from integrations.host_check import HostCheck, host_check_for_form
-from integrations.models import Connection, ScmIntegration
+from integrations.models import Connection, ScmIntegration, SweepRun
 from integrations.providers import PROVIDER_CHOICES
 from integrations.submit import integration_submit
 from portal.errors import ApplicationError
@@ -186,18 +186,23 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_verified_at",
         "last_error",
         "broken_notified_at",
+        "verify_queued_at",
+        "status_changed_at",
         "created_at",
     ]
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    actions = ["verify_now"]
+    actions = ["verify_now", "refresh_now"]
     change_list_template = "integrations/admin_connection_change_list.html"
 
     def get_urls(self):
+        from integrations.health_admin import connection_health_view
+
         custom = [path("add-token/", self.admin_site.admin_view(self.add_token_view),
-                       name="integrations_connection_add_token")]
+                       name="integrations_connection_add_token"),
+                  path("health/", self.admin_site.admin_view(connection_health_view), name="connection_health")]
         return custom + super().get_urls()
 
     @method_decorator(sensitive_post_parameters("token"))
@@ -229,3 +234,29 @@ class ConnectionAdmin(admin.ModelAdmin):
                 failed += 1
                 messages.warning(request, f"{connection}: {exc.message}")
         messages.info(request, f"Verified {done} connection(s); {failed} could not be checked now.")
+
+    @admin.action(description="Refresh now (renew each selected OAuth token through its runner)")
+    def refresh_now(self, request, queryset):
+        from integrations.models.connection import Method
+        from integrations.tasks import connection_refresh_task
+
+        ids = list(queryset.filter(method=Method.OAUTH).exclude(refresh_token_encrypted="")
+                   .values_list("pk", flat=True))
+        for connection_id in ids:
+            connection_refresh_task.delay(connection_id, force=True)
+        skipped = queryset.count() - len(ids)
+        note = f" {skipped} without a refresh token (not OAuth, or none given) skipped." if skipped else ""
+        self.message_user(request, f"Queued a refresh of {len(ids)} connection{'s' if len(ids) != 1 else ''}.{note}",
+                          messages.SUCCESS if ids else messages.WARNING)
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ["kind", "started_at", "finished_at", "duration_s", "queued", "skipped", "errors"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,6 +7,7 @@ no at-rest key ring.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -278,28 +280,48 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
 }
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The demo's embedded broker: kombu's filesystem transport, one folder shared by web, worker and beat
+    # (no server to run). Producers write where consumers read.
+    _broker_dir = env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / ".demo" / "broker"))
+    for _sub in ("queue", "processed"):
+        os.makedirs(os.path.join(_broker_dir, _sub), exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": os.path.join(_broker_dir, "queue"),
+        "data_folder_out": os.path.join(_broker_dir, "queue"),
+        "processed_folder": os.path.join(_broker_dir, "processed"),
+        "store_processed": False,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {
-    # Refresh OAuth tokens before they expire (Bitbucket Cloud's live 2 hours), through the runners.
-    "connections-refresh-due": {"task": "integrations.tasks.connections_refresh_due", "schedule": 300.0},
-    # Picks up connections whose first verify was never queued (e.g. Redis was down at connect time).
-    "connections-verify-pending": {"task": "integrations.tasks.connections_verify_pending", "schedule": 120.0},
-    # Answered runner jobs keep no payload, but their rows need not live forever.
-    "runner-jobs-purge": {"task": "runners.tasks.purge_runner_jobs", "schedule": 24 * 3600.0},
-    # Self-healing webhooks: every project's hook is checked at the provider once per period.
-    "webhooks-sweep": {"task": "integrations.projects.tasks.webhooks_sweep",
-                       "schedule": env.float("WEBHOOK_SWEEP_SECONDS", default=900.0)},
-    # The outbox relay: deliveries accepted while Redis was down go to a worker once it is back.
-    "webhook-deliveries-relay": {"task": "integrations.projects.tasks.deliveries_relay",
-                                 "schedule": env.float("WEBHOOK_RELAY_SECONDS", default=10.0)},
-    "webhook-deliveries-purge": {"task": "integrations.projects.tasks.deliveries_purge", "schedule": 24 * 3600.0},
-    # Prebuilds whose runner stopped answering fail; commit statuses left unposted are posted.
-    "prebuilds-sweep": {"task": "integrations.prebuilds.tasks.prebuilds_sweep",
-                        "schedule": env.float("PREBUILD_SWEEP_SECONDS", default=30.0)},
-}
-WEBHOOK_SWEEP_SECONDS = CELERY_BEAT_SCHEDULE["webhooks-sweep"]["schedule"]
+# Beat reads its schedules from the database (django-celery-beat): operators change intervals in Django
+# admin ("Periodic tasks"), and a change takes effect without a restart. The defaults are rows created by
+# the migration integrations/0005_beat_schedules; nothing is scheduled from here.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The self-healing webhook sweep's period: the default interval of its beat row, and how old a hook
+# check must be before the sweep checks it again.
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=900.0)
+WEBHOOK_RELAY_SECONDS = env.float("WEBHOOK_RELAY_SECONDS", default=10.0)
+# Connection health (README "Connection health"). The sweep verifies every connection once per interval
+# (its beat row, default 15 minutes), spreading the verifies over this many seconds of it, and skips a
+# connection verified within the last CONNECTION_VERIFY_SKIP_SECONDS.
+CONNECTION_VERIFY_SPREAD_SECONDS = env.float("CONNECTION_VERIFY_SPREAD_SECONDS", default=600.0)
+CONNECTION_VERIFY_SKIP_SECONDS = env.float("CONNECTION_VERIFY_SKIP_SECONDS", default=600.0)
+CONNECTION_SWEEP_CHUNK = env.int("CONNECTION_SWEEP_CHUNK", default=500)
+# First backoff step of a verify or refresh after a 5xx / timeout (doubles per retry, 6 retries, max 10 min).
+CONNECTION_RETRY_BASE_SECONDS = env.float("CONNECTION_RETRY_BASE_SECONDS", default=15.0)
+# Requests in flight per provider host, across every worker and web process (a Redis semaphore).
+SCM_HOST_CONCURRENCY = env.int("SCM_HOST_CONCURRENCY", default=8)
+# Bitbucket Cloud allows 1,000 API requests per hour per user: each credential spends at most this many.
+BITBUCKET_CLOUD_HOURLY_BUDGET = env.int("BITBUCKET_CLOUD_HOURLY_BUDGET", default=900)
+# Where the semaphore, budgets and 429 pauses live; empty = in-process (the demo's single worker).
+SCM_HOST_LIMITS_REDIS_URL = env.str("SCM_HOST_LIMITS_REDIS_URL", default="") or CACHE_URL or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+SCM_HOST_LIMITS_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
+# Prebuilds whose runner stopped answering fail; commit statuses left unposted are posted (its beat row's
+# first interval).
+PREBUILD_SWEEP_SECONDS = env.float("PREBUILD_SWEEP_SECONDS", default=30.0)
 # A processing claim older than this belongs to a worker that died: the relay hands the delivery out again.
 WEBHOOK_STALE_CLAIM_SECONDS = env.int("WEBHOOK_STALE_CLAIM_SECONDS", default=300)
 # A delivery published this long ago and still not claimed lost its message (e.g. Redis restarted empty).

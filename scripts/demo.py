@@ -47,10 +47,19 @@ ENV = {
     "DEMO_EMULATOR_URL": EMULATOR,
     "PYTHONUNBUFFERED": "1",
 }
-# Celery runs eagerly in the demo, so beat does not run: this loop is the self-healing sweep.
+# A real Celery worker and beat, as in production, on kombu's filesystem transport under .demo/broker
+# (no Redis to run). Beat reads its schedules from the database; the demo runs its sweeps more often.
 SWEEP_SECONDS = os.environ.get("DEMO_SWEEP_SECONDS", "30")
-for name in ("DATABASE_URL", "CELERY_BROKER_URL"):  # the embedded default, whatever the shell has
+VERIFY_SECONDS = os.environ.get("DEMO_VERIFY_SECONDS", "60")
+for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL"):  # the embedded default
     ENV.pop(name, None)
+ENV.update({
+    "CELERY_BROKER_URL": "filesystem://",
+    "CELERY_TASK_ALWAYS_EAGER": "false",
+    # Verifies of one sweep are spread over 10 s, not 10 minutes, so a revoked token shows within a minute.
+    "CONNECTION_VERIFY_SPREAD_SECONDS": "10",
+    "CONNECTION_VERIFY_SKIP_SECONDS": "30",
+})
 
 children: list[subprocess.Popen] = []
 
@@ -111,7 +120,7 @@ def main() -> None:
     # ASGI, as in production: the runner agent's long poll waits without holding a thread (portal/asgi.py).
     web = spawn("-m", "uvicorn", "portal.asgi:application", "--host", HOST, "--port", str(PORT), log="web.log")
     wait_for(f"{EMULATOR}/_emulator/state", emulator, "The emulator")
-    wait_for(f"{PORTAL}/accounts/login/", web, "The portal")
+    wait_for(f"{PORTAL}/accounts/login/", web, "The portal", seconds=120)
     if registration["registration_token"]:
         shutil.rmtree(STATE_DIR, ignore_errors=True)
         subprocess.run(
@@ -133,10 +142,13 @@ def main() -> None:
         )
     spawn("-m", "runners.agent", "run", "--state-dir", str(STATE_DIR), log="agent.log")
     access = manage("seed_demo", "--access", EMULATOR, capture=True)
-    spawn("manage.py", "webhooks_sweep", "--every", SWEEP_SECONDS, log="sweep.log")
-    # Prebuilds whose runner stopped answering fail; statuses the eager task could not post are retried.
-    spawn("manage.py", "prebuilds_sweep", "--every", SWEEP_SECONDS, log="prebuilds-sweep.log")
-    # The outbox relay hands received webhook deliveries on; with eager Celery it also processes them.
+    manage("beat_interval", "connections-verify-sweep", VERIFY_SECONDS)
+    manage("beat_interval", "webhooks-sweep", SWEEP_SECONDS)
+    # One worker process with a few threads: SQLite takes one writer at a time anyway.
+    spawn("-m", "celery", "-A", "portal", "worker", "--pool=threads", "--concurrency=4", "-l", "info",
+          "--without-heartbeat", "--without-gossip", "--without-mingle", log="worker.log")
+    spawn("-m", "celery", "-A", "portal", "beat", "-l", "info", log="beat.log")
+    # The outbox relay hands received webhook deliveries to the worker (beat's relay is its safety net).
     spawn("manage.py", "webhooks_relay", log="relay.log")
     print(
         f"""
@@ -144,7 +156,9 @@ SCM portal demo is running: {PORTAL}
   emulator:            {EMULATOR}  (Bitbucket Cloud at /, Server at /bbs/bitbucket, GitHub at /github,
                        GitLab at /gitlab, Azure DevOps + Entra ID at /azure)
   runner agent:        acme-aws (state in .demo/agent, log in .demo/agent.log)
-  webhook sweep:       every {SWEEP_SECONDS}s (log in .demo/sweep.log); delivery relay: .demo/relay.log
+  Celery worker + beat: .demo/worker.log, .demo/beat.log (broker: files under .demo/broker, no Redis)
+  schedules:           verify sweep every {VERIFY_SECONDS}s, webhook sweep every {SWEEP_SECONDS}s
+                       (Django admin → Periodic tasks); delivery relay: .demo/relay.log
 {access.rstrip()}
 Sign in with:
 {tenancy.split("Demo data ready.", 1)[-1].rstrip()}

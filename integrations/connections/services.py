@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from integrations.connections.exchange import TokenRequestFailed, request_token
+from integrations.connections.health import connection_tell_once, status_set
 from integrations.connections.identity import Identity, fetch_identity, missing_scopes
 from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Method, Status
@@ -22,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 # Refresh this long before expiry, so a task or request never starts with a token about to die.
 REFRESH_MARGIN = timedelta(minutes=10)
+# A token that cannot be renewed and dies within this long is "expiring": the user should act.
+EXPIRING_WITHIN = timedelta(days=7)
 
 
 class ConnectionTransientError(Unavailable):
@@ -106,6 +111,16 @@ def _needs_refresh(connection: Connection, *, force: bool, rejected_access_token
     return connection.expires_at is not None and connection.expires_at <= timezone.now() + REFRESH_MARGIN
 
 
+# SQLite (the demo) takes its one write lock for a whole transaction (BEGIN IMMEDIATE), and the runner's
+# answer is written through another database connection: holding a transaction while asking the runner
+# ends in "database is locked". The demo has one worker process, so a process lock serialises refreshes.
+_sqlite_refresh_lock = threading.Lock()
+
+
+def _refresh_lock():
+    return _sqlite_refresh_lock if db_connection.vendor == "sqlite" else transaction.atomic()
+
+
 def connection_refresh(*, connection_id: int, force: bool = False,
                        rejected_access_token: str | None = None) -> Connection:
     """Refresh an OAuth token through the runner, under the connection's row lock.
@@ -116,14 +131,14 @@ def connection_refresh(*, connection_id: int, force: bool = False,
     revoked connection.
     """
     failure: Exception | None = None
-    with transaction.atomic():
+    with _refresh_lock():
         connection = (Connection.objects.select_for_update(of=("self",))
                       .select_related("integration__runner", "integration__organization").get(pk=connection_id))
         if connection.method != Method.OAUTH or not _needs_refresh(connection, force=force,
                                                                    rejected_access_token=rejected_access_token):
             return connection
         try:
-            _refresh_locked(connection)
+            _refresh_locked(connection, rejected=rejected_access_token is not None)
         except (ConnectionBroken, ConnectionTransientError) as exc:
             # Commit what was recorded (status, last_error) and release the lock before raising.
             failure = exc
@@ -134,7 +149,7 @@ def connection_refresh(*, connection_id: int, force: bool = False,
 
 
 @sensitive_variables()
-def _refresh_locked(connection: Connection) -> None:
+def _refresh_locked(connection: Connection, *, rejected: bool = False) -> None:
     used_refresh_token = connection.refresh_token
     if not used_refresh_token:
         _mark_broken(connection, Status.EXPIRED, "The token expired and the provider gave no refresh token. Reconnect.")
@@ -153,8 +168,11 @@ def _refresh_locked(connection: Connection) -> None:
         if current.refresh_token != used_refresh_token:
             connection.refresh_from_db()
             return
-        _mark_broken(connection, Status.EXPIRED if exc.dead_grant else Status.REVOKED,
-                     f"{exc.message} Reconnect to continue.")
+        # The provider refused the access token before its expiry and now the refresh token too: the
+        # user (or an admin) revoked the app's access. A dead grant alone is an expired one.
+        before_expiry = connection.expires_at is not None and connection.expires_at > timezone.now()
+        revoked = not exc.dead_grant or (rejected and before_expiry)
+        _mark_broken(connection, Status.REVOKED if revoked else Status.EXPIRED, f"{exc.message} Reconnect to continue.")
         raise ConnectionBroken(connection.last_error) from None
     connection.access_token = token.access_token
     if token.refresh_token:  # rotated: the old one is spent, keep the new one
@@ -170,27 +188,34 @@ def _refresh_locked(connection: Connection) -> None:
 
 
 def _mark_broken(connection: Connection, status: str, message: str) -> None:
-    connection.status = status
+    status_set(connection, status)
     connection.last_error = message
-    connection.save(update_fields=["status", "last_error", "updated_at"])
+    connection.last_verified_at = timezone.now()  # a real answer from the provider
+    connection.save(update_fields=["status", "status_changed_at", "last_error", "last_verified_at", "updated_at"])
+    connection_tell_once(connection)
 
 
 def connection_verify(*, connection_id: int, _retried: bool = False) -> Connection:
     """Ask the provider who the token is and what it may do; classify the connection.
 
     401 means invalid (expired if past its expiry, else revoked); 403 for a scope means
-    insufficient scopes; 429 and 5xx are transient and change nothing but `last_error`.
+    insufficient scopes; 429 and 5xx are transient and change nothing but `last_error` (the task
+    marks "rate limited" / "unreachable" only once its retries are spent). A refresh that fails
+    transiently while the token still works leaves the connection "expiring", not broken.
     """
     connection = Connection.objects.select_related("integration__runner").get(pk=connection_id)
     if connection.method != Method.OAUTH:
         from integrations.connections.tokens import connection_verify_token
 
         return connection_verify_token(connection)
+    refresh_problem = ""
     if connection.method == Method.OAUTH and _needs_refresh(connection, force=False, rejected_access_token=None):
         try:
             connection = connection_refresh(connection_id=connection.pk)
         except ConnectionBroken:
             return Connection.objects.get(pk=connection.pk)
+        except ConnectionTransientError as exc:
+            refresh_problem = f"Could not renew the token ({exc}); it still works until it expires."
     integration = connection.integration
     now = timezone.now()
     try:
@@ -209,11 +234,13 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
         _mark_broken(connection, Status.EXPIRED if expired else Status.REVOKED, str(exc))
         return connection
     except InsufficientScope as exc:
-        connection.status = Status.INSUFFICIENT_SCOPES
+        status_set(connection, Status.INSUFFICIENT_SCOPES)
         connection.missing_scopes = list(exc.missing_scopes) or connection.missing_scopes
         connection.last_error = str(exc)
         connection.last_verified_at = now
-        connection.save(update_fields=["status", "missing_scopes", "last_error", "last_verified_at", "updated_at"])
+        connection.save(update_fields=["status", "status_changed_at", "missing_scopes", "last_error",
+                                       "last_verified_at", "updated_at"])
+        connection_tell_once(connection)
         return connection
     except ProviderError as exc:
         Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
@@ -222,18 +249,22 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
     connection.granted_scopes = list(identity.scopes)
     connection.missing_scopes = missing
     if missing:
-        connection.status = Status.INSUFFICIENT_SCOPES
+        status_set(connection, Status.INSUFFICIENT_SCOPES)
         connection.last_error = f"Missing scopes: {', '.join(missing)}. Reconnect and grant them."
     else:
-        expiring = connection.expires_at is not None and not connection.refresh_token and \
-            connection.expires_at <= now + REFRESH_MARGIN
-        connection.status = Status.EXPIRING if expiring else Status.ACTIVE
-        connection.last_error = ""
+        # A user-made token (PAT, API token) dying within a week needs a new one; an OAuth token is
+        # renewed by refresh, and without a refresh token only its last minutes are worth a warning.
+        window = REFRESH_MARGIN if connection.method == Method.OAUTH else EXPIRING_WITHIN
+        dies_soon = connection.expires_at is not None and not connection.refresh_token and \
+            connection.expires_at <= now + window
+        status_set(connection, Status.EXPIRING if dies_soon or refresh_problem else Status.ACTIVE)
+        connection.last_error = refresh_problem
     connection.git_author_name = identity.git_author_name or connection.git_author_name
     connection.git_author_email = identity.git_author_email or connection.git_author_email
     connection.display_name = identity.display_name or connection.display_name
     connection.last_verified_at = now
     connection.save()
+    connection_tell_once(connection)
     return connection
 
 

@@ -8,11 +8,13 @@ A refused token is never stored, and its refusal is said in the user's terms und
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from integrations.connections.health import connection_tell_once, status_set
 from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Status
 from integrations.providers.http import HostRefused, ProviderError
@@ -23,6 +25,8 @@ from portal.errors import Conflict, Unavailable, ValidationFailed
 logger = logging.getLogger(__name__)
 
 # Why a provider refused a token -> what a stored connection becomes when that happens at verification.
+# A user-made token that dies within this long is "expiring" (connection health).
+EXPIRING_WITHIN = timedelta(days=7)
 _STATUS_FOR_REASON = {"expired": Status.EXPIRED, "insufficient_scope": Status.INSUFFICIENT_SCOPES,
                       "too_old": Status.UNREACHABLE, "misconfigured": Status.UNREACHABLE}
 
@@ -161,16 +165,24 @@ def connection_verify_token(connection: Connection) -> Connection:
                                                      login=connection.login, token=connection.access_token,
                                                      options=dict(integration.options or {}))
     except TokenRejected as exc:
-        connection.status = _STATUS_FOR_REASON.get(exc.reason, Status.REVOKED)
+        status_set(connection, _STATUS_FOR_REASON.get(exc.reason, Status.REVOKED))
         connection.missing_scopes = list(exc.missing_scopes)
         connection.last_error = exc.message
         connection.last_verified_at = now
-        connection.save(update_fields=["status", "missing_scopes", "last_error", "last_verified_at", "updated_at"])
+        connection.save(update_fields=["status", "status_changed_at", "missing_scopes", "last_error",
+                                       "last_verified_at", "updated_at"])
+        connection_tell_once(connection)
         return connection
     except ProviderError as exc:
         message = str(_unreachable(integration, exc).message).replace(" Nothing was saved;", "")
         Connection.objects.filter(pk=connection.pk).update(last_error=message)
         raise ConnectionTransientError(message, retry_after=getattr(exc, "retry_after", None)) from None
+    before = connection.status
     _apply_check(connection, check)
+    # A token the provider says dies within a week needs replacing: "expiring", and the page says when.
+    if connection.expires_at is not None and connection.expires_at <= now + EXPIRING_WITHIN:
+        connection.status = Status.EXPIRING
+    if connection.status != before:
+        connection.status_changed_at = now
     connection.save()
     return connection

@@ -1,4 +1,4 @@
-from integrations.models.connection import Connection
+from integrations.models.connection import Connection, SweepRun
 from integrations.models.integration import ScmIntegration
 
-__all__ = ["Connection", "ScmIntegration"]
+__all__ = ["Connection", "ScmIntegration", "SweepRun"]

@@ -23,7 +23,14 @@ class Status(models.TextChoices):
     REVOKED = "revoked", "Revoked"
     INSUFFICIENT_SCOPES = "insufficient-scopes", "Insufficient scopes"
     UNREACHABLE = "unreachable", "Provider unreachable"
+    RATE_LIMITED = "rate-limited", "Rate limited"
     PENDING = "pending", "Verifying"
+
+
+# Statuses the user must act on (reconnect, grant scopes); they are told once per breakage.
+BROKEN_STATUSES = frozenset({Status.EXPIRED, Status.REVOKED, Status.INSUFFICIENT_SCOPES})
+# Statuses the provider caused; they clear themselves when it answers again.
+TRANSIENT_STATUSES = frozenset({Status.UNREACHABLE, Status.RATE_LIMITED})
 
 
 class Connection(models.Model):
@@ -58,6 +65,10 @@ class Connection(models.Model):
     last_error = models.TextField(blank=True)
     # Set when the user has been told about a breakage, so they are told once.
     broken_notified_at = models.DateTimeField(null=True, blank=True)
+    # The verify sweep's claim: set when a verify is queued, cleared when it ends. A second sweep skips
+    # claimed rows, so two sweeps at once never verify a connection twice.
+    verify_queued_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,7 +80,11 @@ class Connection(models.Model):
             models.UniqueConstraint(fields=["integration"], condition=models.Q(shared=True),
                                     name="one_shared_connection_per_integration"),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            # The verify sweep walks rows by id, oldest verification first within a chunk.
+            models.Index(fields=["last_verified_at", "id"], name="connection_verify_sweep"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username or self.user} on {self.integration_id}"
@@ -93,3 +108,49 @@ class Connection(models.Model):
     @property
     def is_healthy(self) -> bool:
         return self.status in (Status.ACTIVE, Status.EXPIRING)
+
+    @property
+    def is_broken(self) -> bool:
+        return self.status in BROKEN_STATUSES
+
+    @property
+    def badge(self) -> str:
+        """The badge colour class for the status: ok (works), warn (works, act soon / wait), bad (broken)."""
+        return status_badge(self.status)
+
+
+def status_badge(status: str) -> str:
+    if status == Status.ACTIVE:
+        return "ok"
+    if status in (Status.EXPIRING, Status.PENDING, *TRANSIENT_STATUSES):
+        return "warn"
+    return "bad"
+
+
+class SweepRun(models.Model):
+    """One run of a beat sweep: what the health page shows operators (last start, duration, errors)."""
+
+    class Kind(models.TextChoices):
+        VERIFY = "verify", "Verify connections"
+        REFRESH = "refresh", "Refresh due tokens"
+        PENDING = "pending", "Verify pending connections"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    queued = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from integrations.providers import host_limits
 from integrations.providers.transport import provider_transport, refused_host
 
 # Explicit per-phase timeouts: a hung provider must not pin a Celery worker.
@@ -295,9 +296,14 @@ class ProviderSession:
         classify: Callable[[httpx.Response], None] | None = None,
         transport: httpx.BaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
+        limiter: host_limits.HostLimiter | None | bool = True,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
         self.provider = provider
+        # Every request takes one of the host's slots (host_limits); False turns the cap off (unit tests).
+        self._limiter = limiter
+        self.host_key = f"{self.base_url.host}:{self.base_url.port or (443 if self.base_url.scheme == 'https' else 80)}"
+        self.hourly_budget = host_limits.hourly_budget(provider)
         # The provider's error classification hook; raises the typed error for a non-2xx response.
         self.classify = classify or (lambda response: raise_for_response(response, provider=provider))
         self.credential = credential
@@ -333,11 +339,30 @@ class ProviderSession:
         json_body: Any = None,
         authenticated: bool = True,
     ) -> httpx.Response:
-        """Send and map transport failures; the caller decides what a non-2xx means."""
+        """Send within the host's limits and map transport failures; the caller decides what a non-2xx means."""
         headers = {}
         if authenticated and self.credential is not None:
             headers["Authorization"] = self.credential.authorization()
         request = self._client.build_request(method, url, params=params, json=json_body, headers=headers)
+        limiter = host_limits.default_limiter() if self._limiter is True else (self._limiter or None)
+        if limiter is None:
+            return self._send(request, method)
+        try:
+            if self.hourly_budget and "Authorization" in headers:
+                limiter.spend(self.host_key, host_limits.credential_key(headers["Authorization"]),
+                                   self.hourly_budget)
+            with limiter.slot(self.host_key):
+                response = self._send(request, method)
+        except host_limits.HostBusy as exc:
+            raise RateLimited(str(exc), retry_after=exc.retry_after, provider=self.provider, method=method,
+                              path=request.url.path) from None
+        if response.status_code == 429:
+            # The host said slow down: every worker waits, not only the one that was told.
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            limiter.pause(self.host_key, wait if wait is not None else host_limits.DEFAULT_PAUSE_SECONDS)
+        return response
+
+    def _send(self, request: httpx.Request, method: str) -> httpx.Response:
         path = request.url.path
         started = time.monotonic()
         try:

@@ -12,6 +12,7 @@ from Django's settings.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from typing import Any
@@ -120,12 +121,19 @@ class PinnedTransport(httpx.HTTPTransport):
         super().__init__(verify=verify, trust_env=False)
         # httpx 0.28 cannot pass a network backend through; build the same pool with ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=True),
+            ssl_context=_ssl_context() if verify is True else httpx.create_ssl_context(verify=verify, trust_env=True),
             max_connections=httpx.Limits().max_connections,
             max_keepalive_connections=httpx.Limits().max_keepalive_connections,
             keepalive_expiry=httpx.Limits().keepalive_expiry,
             network_backend=PinnedBackend(allow_private=allow_private),
         )
+
+
+@functools.cache
+def _ssl_context():
+    # Loading the CA bundle costs milliseconds of CPU; a sweep builds a session per verify. One context per
+    # process is safe to share (it is only read after creation).
+    return httpx.create_ssl_context(verify=True, trust_env=True)
 
 
 def refused_host(exc: BaseException) -> str | None:

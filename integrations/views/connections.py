@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from integrations.connections import demo as connection_demo
 from integrations.connections import selectors, services
 from integrations.models import Connection
+from integrations.models.connection import Status
 from integrations.oauth import popup
 from portal.errors import ValidationFailed, error_body
 from portal.models import Role
@@ -37,6 +39,7 @@ def connection_summary(connection: Connection | None) -> dict | None:
         "missing_scopes": list(connection.missing_scopes or []),
         "status": connection.status,
         "status_display": connection.get_status_display(),
+        "badge": connection.badge,
     }
 
 
@@ -60,6 +63,10 @@ def connection_row(request, org, integration, connection: Connection | None, *, 
         "status_url": reverse("connection_status", args=[org.slug, integration.pk]),
         "card_url": reverse("connection_card", args=[org.slug, integration.pk]),
         "notice": notice,
+        # Connection health: what the token needs, what is wrong in plain words, the demo's revoke button.
+        "required_scopes": integration.spec.required_scopes(),
+        "problem": plain_problem(connection) if connection else "",
+        "demo": connection_demo.enabled(),
     }
 
 
@@ -85,7 +92,7 @@ def connection_list(request, org_slug: str):
     return render(request, "integrations/connections.html", {
         "org": org, "membership": membership, "rows": rows, "is_admin": membership.has_role(Role.ADMIN),
         "server_now": f"{time.time():.3f}",
-        "portal_origin": popup.portal_origin(),
+        "portal_origin": popup.portal_origin()
     })
 
 
@@ -166,3 +173,62 @@ def connection_disconnect(request, org_slug: str, connection_id: int):
     return render(request, "integrations/connections_disconnect.html", {
         "org": org, "connection": connection, "label": label,
     })
+
+
+@login_required
+@require_POST
+def connection_test(request, org_slug: str, connection_id: int):
+    """"Test": verify the user's connection with the provider now, and say what came back."""
+    org, _ = org_for_user(request.user, org_slug)
+    connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
+    label = connection.integration.spec.name
+    try:
+        connection = services.connection_verify(connection_id=connection.pk)
+    except services.ConnectionTransientError as exc:
+        wait = f" Try again in {exc.retry_after} seconds." if exc.retry_after else " Try again later."
+        messages.warning(request, f"{label} did not answer the test; the connection's status is unchanged.{wait}")
+    else:
+        if connection.is_healthy:
+            messages.success(request, f"{label} account {connection.username} works.")
+        else:
+            messages.error(request, f"{label} account {connection.username}: {connection.get_status_display()}. "
+                                    f"{plain_problem(connection)}")
+    return redirect(f"{reverse('connection_list', args=[org.slug])}#integration-{connection.integration_id}")
+
+
+@login_required
+@require_POST
+def connection_demo_revoke(request, org_slug: str, connection_id: int):
+    """Demo only: revoke the token at the emulator; the next sweep (or Test) finds it revoked."""
+    if not connection_demo.enabled():
+        raise Http404
+    org, _ = org_for_user(request.user, org_slug)
+    connection = selectors.connection_get_own(org=org, user=request.user, connection_id=connection_id)
+    try:
+        connection_demo.revoke_at_emulator(connection)
+    except connection_demo.DemoError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, "Revoked the token at the emulator. The next verify sweep will find it "
+                               "(or press Test now).")
+    return redirect(f"{reverse('connection_list', args=[org.slug])}#integration-{connection.integration_id}")
+
+
+def plain_problem(connection: Connection) -> str:
+    """What is wrong and what to do, in plain words (the page, the banner and the Test answer)."""
+    from integrations.connections.health import ADVICE
+
+    if connection.status == Status.INSUFFICIENT_SCOPES and connection.missing_scopes:
+        reasons = {s.name: s.reason for s in connection.integration.spec.scopes}
+        needs = "; ".join(f"{name} ({reasons[name]})" if reasons.get(name) else name
+                          for name in connection.missing_scopes)
+        return f"It lacks {needs}. Reconnect and grant them."
+    if connection.is_broken:
+        return f"{ADVICE.get(connection.status, '')} Reconnect to continue."
+    if connection.status == Status.UNREACHABLE:
+        return "The provider did not answer after several tries; the portal keeps trying."
+    if connection.status == Status.RATE_LIMITED:
+        return "The provider asked the portal to slow down; it will check again after the wait."
+    if connection.status == Status.EXPIRING:
+        return connection.last_error or "The token expires soon; create a new one or reconnect."
+    return ""

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from emulator.testing import RunningEmulator, start_emulator
+from integrations.providers import host_limits
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.http import BasicCredentials, BearerToken, ProviderError, ProviderUnavailable, RateLimited
 from integrations.providers.paging import iter_cloud_values, iter_server_values
@@ -30,7 +31,13 @@ def test_rate_limit_carries_retry_after(cloud: CloudAccount):
     assert info.value.retry_after == 42
     assert info.value.status == 429
     assert "bitbucket-cloud" in str(info.value) and "429" in str(info.value)
-    assert client.current_user()["nickname"] == "alice"  # the fault ran out: transient, not invalid
+    # The 429 paused the host for every worker: the next call waits without reaching the provider.
+    with pytest.raises(RateLimited) as paused:
+        client.current_user()
+    assert 40 <= paused.value.retry_after <= 42
+    assert len(cloud.emulator.requests(r"^/2\.0/user$")) == 1
+    host_limits.namespace += ":after-the-pause"
+    assert cloud.client().current_user()["nickname"] == "alice"  # the fault ran out: transient, not invalid
 
 
 def test_server_rate_limit_carries_retry_after(server: ServerAccount):
@@ -169,6 +176,7 @@ def test_no_error_message_or_repr_contains_the_credential(cloud: CloudAccount, s
     collect(lambda: dc.repository("PRJ", "nope"))  # 404 (Server)
     fault(emulator, r"^/2\.0/user$", "rate_limit", times=1)
     collect(bearer.current_user)  # 429
+    host_limits.namespace += ":after-429"  # the 429 paused the host; go on as if the pause had passed
     fault(emulator, r"^/2\.0/user$", "status", status=502, times=1)
     collect(bearer.current_user)  # 5xx
     fault(emulator, r"^/2\.0/user$", "drop", times=1)

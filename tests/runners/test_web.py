@@ -197,8 +197,9 @@ def test_list_query_count_does_not_grow_with_runners(world, client_for, django_a
     for i in range(count):
         register_runner(world.a.org, world.a.admin, name=f"runner-{i:02d}", online=i % 2 == 0)
     client = client_for(world.a.member)
-    # 6, and 1 for the two-factor gate (portal.mfa: is this user an owner or admin where it is required?).
-    with django_assert_max_num_queries(7):
+    # 6, 1 for the two-factor gate (portal.mfa: is this user an owner or admin where it is required?), and
+    # 1 for the broken-connection banner every page carries.
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("runner_list", args=["acme"]))
     assert response.status_code == 200
     assert response.content.count(b'data-status="') == count
