@@ -7,7 +7,8 @@ about it here: start, progress (output and liveness; the answer says whether to 
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -33,7 +34,7 @@ class FinishSerializer(ProgressSerializer):
 
 
 class StartView(AgentView):
-    @extend_schema(tags=TAG, request=None, responses={200: serializers.DictField()})
+    @extend_schema(tags=TAG, request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, prebuild_id: int):
         runner_services.runner_seen(runner=self.runner)
         started = agent_work.prebuild_start(runner=self.runner, prebuild_id=prebuild_id)
@@ -41,7 +42,8 @@ class StartView(AgentView):
 
 
 class ProgressView(AgentView):
-    @extend_schema(tags=TAG, request=ProgressSerializer, responses={200: serializers.DictField()})
+    @extend_schema(tags=TAG, request=ProgressSerializer, responses={200: inline_serializer(
+        "PrebuildProgressAnswer", {"cancel": serializers.BooleanField()})})
     def post(self, request, prebuild_id: int):
         data = ProgressSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,7 +54,8 @@ class ProgressView(AgentView):
 
 
 class FinishView(AgentView):
-    @extend_schema(tags=TAG, request=FinishSerializer, responses={200: serializers.DictField()})
+    @extend_schema(tags=TAG, request=FinishSerializer, responses={200: inline_serializer(
+        "PrebuildFinishAnswer", {"state": serializers.CharField()})})
     def post(self, request, prebuild_id: int):
         data = FinishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
