@@ -54,7 +54,8 @@ def test_a_user_adds_a_security_key_and_signs_in_with_it(world, live_server, wat
     expect(page.get_by_text("Security key added.")).to_be_visible()
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).count() == 1
 
-    page.locator("header form[action='/accounts/logout/'] button").click()
+    page.locator("header .account-menu summary").click()  # Sign out sits in the account menu
+    page.get_by_role("button", name="Sign out").click()
     password_step(page, user.email)
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     page.get_by_role("button", name="Use a security key").click()
