@@ -115,7 +115,10 @@ class Run:
             "PORTAL_ENV": "production", "DEBUG": "false", "SECURE_SSL_REDIRECT": "false",
             "SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.db_name}",
-            "CACHE_URL": "locmemcache://", "CELERY_BROKER_URL": "memory://", "ALLOWED_HOSTS": "127.0.0.1",
+            # Room for every agent's entries (production uses Redis): at locmem's default 300, the
+            # per-address trail missed and queried on every poll.
+            "CACHE_URL": "locmemcache://?max_entries=100000",
+            "CELERY_BROKER_URL": "memory://", "ALLOWED_HOSTS": "127.0.0.1",
             "PORTAL_BASE_URL": f"http://127.0.0.1:{self.port}", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
             "RUNNER_CHANNEL_LEGACY_POLLING": "true" if legacy else "false",
             "WEB_CONCURRENCY": str(WEB_PROCESSES), "BIND": f"127.0.0.1:{self.port}",
