@@ -22,6 +22,8 @@ Members, and who calls them:
   (Microsoft Entra asks for the scopes again).
 - `token_kinds` — the tokens users may paste instead of OAuth (the Connections page, the API).
 - `token_credential(kind, login=, token=)` — how a pasted token of that kind is sent (Bearer, Basic).
+- `bearer_git_username` / `clone_url(web_url=, repository=)` — how a runner's agent clones: the user name git
+  sends with a Bearer-type token ("" for the connection's own), and the HTTPS clone URL of a repository.
 - `context_parser` — parses pasted context URLs (`context.py`; "New environment", `resolve_context`).
 - `check_token(host=, kind=, login=, token=, options=)` — ask the provider about a pasted token before it is
   stored, and again whenever it is verified: a `TokenCheck`, or `TokenRejected` in the user's terms. Transient
@@ -112,6 +114,7 @@ class DemoApp:
     client_id: str
     client_secret: str = field(repr=False)
     control_path: str = ""  # the emulator's control route that registers the app
+    revoke_path: str = ""  # the emulator's control route that revokes a token (the demo's "Revoke" button)
     # The optional scopes the demo ticks (the webhook scopes, so the demo's projects can install hooks).
     optional_scopes: tuple[str, ...] = ()
     # (callback URL, scopes) -> the control route's JSON body
@@ -213,3 +216,7 @@ class Provider(Protocol):
     def grant_extras(self, *, scopes: Sequence[str], options: Mapping[str, str]) -> dict[str, str]: ...
 
     projects: ProjectSupport | None
+
+    bearer_git_username: str
+
+    def clone_url(self, *, web_url: str, repository: str) -> str: ...
