@@ -25,6 +25,8 @@ Members, and who calls them:
 - `bearer_git_username` / `clone_url(web_url=, repository=)` — how a runner's agent clones: the user name git
   sends with a Bearer-type token ("" for the connection's own), and the HTTPS clone URL of a repository.
 - `context_parser` — parses pasted context URLs (`context.py`; "New environment", `resolve_context`).
+- `context_reader` — client -> the reader that resolves them (default branch, ref, pull request); None where
+  resolution is not built yet, and "New environment" says those URLs are Bitbucket-only for now.
 - `check_token(host=, kind=, login=, token=, options=)` — ask the provider about a pasted token before it is
   stored, and again whenever it is verified: a `TokenCheck`, or `TokenRejected` in the user's terms. Transient
   failures (429, 5xx, timeouts) raise the typed errors of `providers.http` instead, so nothing is called
@@ -199,6 +201,8 @@ class Provider(Protocol):
 
     # The context-URL parser ("New environment"), or None: `integrations.context.parsing` dispatches to it.
     context_parser: ContextParser | None
+    # Client -> `integrations.context.resolution.RepositoryReader`; None: its URLs cannot be resolved yet.
+    context_reader: Callable[[Any], Any] | None
 
     def token_credential(self, kind: str, *, login: str, token: str) -> Credential: ...
 
