@@ -39,7 +39,7 @@ VALUE_WORDS = {
     ("sealed_by", "caller"): "in the browser (the portal never saw it)",
 }
 # Keys that said nothing: old rows recorded "secret_replaced": "[redacted]" whether or not it was.
-LEGACY_NOISE = {("secret_replaced", REDACTED)}
+LEGACY_NOISE = {"secret_replaced"}
 TARGET_KIND_LABELS = {"integrations.scmintegration": "Repository access"}
 ACTION_SUBJECTS = {"integration": "Repository access", "api_token": "API token", "auth": "Sign-in"}
 
@@ -109,7 +109,7 @@ def changes(event) -> list[Change]:
     before, after = changed(before, after)
     rows = []
     for key in list(before) + [k for k in after if k not in before]:
-        if (key, before.get(key)) in LEGACY_NOISE or (key, after.get(key)) in LEGACY_NOISE:
+        if key in LEGACY_NOISE and REDACTED in (before.get(key), after.get(key)):
             continue
         rows.append(Change(
             label=field_label(event.target_type, key),
