@@ -25,6 +25,7 @@ from integrations.context.parsing import parse_context_url
 from integrations.context.resolution import ContextNotFound, ResolvedContext
 from integrations.context.services import context_resolve
 from integrations.models import Connection, ScmIntegration
+from integrations.providers import PROVIDERS
 from integrations.providers.http import Forbidden, ProviderError, Unauthorized
 from integrations.providers.protocol import NotSupportedYet
 from portal.audit import audit_record
@@ -66,6 +67,9 @@ def environment_target(*, runner: Runner, user, url: str) -> Target:
         context = parse_context_url(url, known_hosts=known_hosts_list(org=runner.organization))
     except ContextUrlError as exc:
         raise _url_error(exc.message) from None
+    unsupported = _not_resolvable_yet(context.provider)
+    if unsupported:
+        raise _url_error(unsupported)
     integration = (ScmIntegration.objects.filter(runner=runner, provider=context.provider, host=context.host)
                    .select_related("runner", "organization").first())
     if integration is None:
@@ -76,9 +80,23 @@ def environment_target(*, runner: Runner, user, url: str) -> Target:
     return Target(context=context, integration=integration, connection=connection)
 
 
-def _provider_name(provider_id: str) -> str:
-    from integrations.providers import PROVIDERS
+def provider_names(*, resolvable: bool) -> list[str]:
+    """The providers whose URLs open environments (or not yet), by name, for the page and its messages."""
+    return [p.spec.name for p in PROVIDERS.values() if (p.context_reader is not None) == resolvable]
 
+
+def _not_resolvable_yet(provider_id: str) -> str:
+    """Why a URL of this provider cannot open an environment yet ("" when it can): said before anything else,
+    so nobody is asked to configure or connect a provider first only to be refused afterwards."""
+    provider = PROVIDERS.get(provider_id)
+    if provider is None or provider.context_reader is not None:
+        return ""
+    return (f"Environments are Bitbucket-only for now: the portal recognises this {provider.spec.name} URL but "
+            f"cannot look it up at {provider.spec.label} yet. Paste a {' or '.join(provider_names(resolvable=True))} "
+            "URL.")
+
+
+def _provider_name(provider_id: str) -> str:
     provider = PROVIDERS.get(provider_id)
     return provider.spec.name if provider else provider_id
 

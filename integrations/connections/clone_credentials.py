@@ -22,8 +22,6 @@ from integrations.models.connection import Method
 TOKEN_CREDENTIAL_TTL = timedelta(hours=1)
 # Methods whose secret goes with a login over HTTP Basic (API calls too); the others are Bearer tokens.
 _BASIC = frozenset({Method.API_TOKEN, Method.APP_PASSWORD})
-# Git over HTTPS takes any token as a password; Bitbucket Cloud wants this user name for Bearer-type tokens.
-_BEARER_GIT_USERNAME = {"bitbucket-cloud": "x-token-auth"}
 
 
 class CloneCredentialUnavailable(Exception):
@@ -61,5 +59,6 @@ def clone_credential_for(*, connection: Connection) -> CloneCredential:
     if api_auth_for(connection) == "basic":
         username = connection.login or connection.username
     else:
-        username = _BEARER_GIT_USERNAME.get(connection.integration.provider, connection.username)
+        # Git over HTTPS takes any token as the password; some providers want a fixed user name beside it.
+        username = connection.integration.scm_provider.bearer_git_username or connection.username
     return CloneCredential(username=username, password=password, expires_at=expires_at)

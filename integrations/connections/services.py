@@ -18,6 +18,7 @@ from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Method, Status
 from integrations.providers import oauth
 from integrations.providers.http import InsufficientScope, ProviderError, RateLimited, Unauthorized
+from integrations.providers.in_words import provider_error_in_words
 from portal.audit import audit_record
 from portal.errors import Conflict, Unavailable
 
@@ -243,8 +244,9 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
         connection_tell_once(connection)
         return connection
     except ProviderError as exc:
-        Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
-        raise ConnectionTransientError(str(exc)) from None
+        message = provider_error_in_words(exc, integration.place)
+        Connection.objects.filter(pk=connection.pk).update(last_error=message)
+        raise ConnectionTransientError(message) from None
     missing = missing_scopes(integration, identity.scopes)
     connection.granted_scopes = list(identity.scopes)
     connection.missing_scopes = missing

@@ -18,6 +18,7 @@ from integrations.connections.health import connection_tell_once, status_set
 from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Status
 from integrations.providers.http import HostRefused, ProviderError
+from integrations.providers.in_words import unreachable_in_words
 from integrations.providers.protocol import NotSupportedYet, TokenCheck, TokenRejected
 from portal.audit import audit_record
 from portal.errors import Conflict, Unavailable, ValidationFailed
@@ -40,12 +41,14 @@ class ProviderUnreachable(Unavailable):
 
 
 def _unreachable(integration: ScmIntegration, exc: ProviderError) -> ProviderUnreachable:
-    where = integration.host if integration.spec.host_editable else integration.spec.label
+    where = integration.place
     if isinstance(exc, HostRefused):
         return ProviderUnreachable(f"{where} resolves to an address the portal may not connect to. Nothing was saved.")
-    status = f"HTTP {exc.status}" if exc.status else exc.detail
-    return ProviderUnreachable(f"{where} could not check the token right now ({status}). Nothing was saved; "
-                               "try again in a moment.")
+    unreachable = unreachable_in_words(exc, where)
+    if unreachable:
+        return ProviderUnreachable(f"{unreachable} Nothing was saved.")
+    return ProviderUnreachable(f"{where} could not check the token right now (HTTP {exc.status}). Nothing was "
+                               "saved; try again in a moment.")
 
 
 @sensitive_variables("token")
@@ -174,7 +177,8 @@ def connection_verify_token(connection: Connection) -> Connection:
         connection_tell_once(connection)
         return connection
     except ProviderError as exc:
-        message = str(_unreachable(integration, exc).message).replace(" Nothing was saved;", "")
+        message = str(_unreachable(integration, exc).message).replace(" Nothing was saved;", "") \
+            .replace(" Nothing was saved.", "")
         Connection.objects.filter(pk=connection.pk).update(last_error=message)
         raise ConnectionTransientError(message, retry_after=getattr(exc, "retry_after", None)) from None
     before = connection.status

@@ -88,6 +88,11 @@ class ScmIntegration(models.Model):
         return get_provider(self.provider)
 
     @property
+    def place(self) -> str:
+        """Where it is, for messages: the host of a self-hosted instance, else the provider's name."""
+        return self.host if self.spec.host_editable else self.spec.label
+
+    @property
     def spec(self) -> ProviderSpec:
         return self.scm_provider.spec
 

@@ -23,6 +23,7 @@ from integrations.oauth import popup
 from integrations.oauth.errors import ScmOAuthError
 from integrations.providers import oauth
 from integrations.providers.http import ProviderError
+from integrations.providers.in_words import provider_error_in_words
 from runners.models import RunnerStatus
 
 LOGIN_CANCELLED_ERROR = "access_denied"
@@ -118,8 +119,8 @@ def _sociallogin(request: HttpRequest, provider, state: dict):
     try:
         identity = fetch_identity(integration, token.access_token, token.scopes)
     except ProviderError as exc:
-        raise ScmOAuthError(f"{integration.spec.label} did not say who you are ({exc}). "
-                            "Nothing was connected.") from None
+        raise ScmOAuthError(f"{integration.spec.label} did not say who you are: "
+                            f"{provider_error_in_words(exc, integration.place)} Nothing was connected.") from None
     login = provider.sociallogin_from_response(request, identity.as_dict())
     # Held in memory for the receivers, which write the Connection; allauth stores no token.
     login.token = SocialToken(token=token.access_token, token_secret=token.refresh_token or "",

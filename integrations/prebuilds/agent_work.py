@@ -25,6 +25,7 @@ from integrations.connections.services import ConnectionTransientError
 from integrations.prebuilds.models import OUTPUT_LIMIT, Prebuild, PrebuildState
 from integrations.prebuilds.statuses import commit_api_url, status_record
 from integrations.providers import build_status as bs
+from integrations.providers import get_provider
 from portal.errors import Conflict, Unavailable
 from runners.agent.clone_credential import seal_clone_credential
 from runners.models import Runner
@@ -113,11 +114,7 @@ def prebuild_start(*, runner: Runner, prebuild_id: int) -> StartedPrebuild:
 
 
 def _clone_url(project) -> str:
-    web = (project.web_url or "").rstrip("/")
-    if project.provider == "bitbucket-server" and "/projects/" in web:
-        base = web.split("/projects/", 1)[0]
-        return f"{base}/scm/{project.repository.lower()}.git"
-    return f"{web}.git" if web else ""
+    return get_provider(project.provider).clone_url(web_url=project.web_url or "", repository=project.repository)
 
 
 def _append(current: str, chunk: str) -> tuple[str, bool]:

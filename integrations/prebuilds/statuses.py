@@ -20,14 +20,16 @@ from integrations.models.connection import Method
 from integrations.prebuilds.models import CommitStatus, PostState, Prebuild
 from integrations.projects.clients import client_for_connection
 from integrations.providers import build_status as bs
-from integrations.providers.bitbucket_cloud import statuses as cloud_statuses
-from integrations.providers.bitbucket_server import statuses as server_statuses
+from integrations.providers import get_provider
 from integrations.providers.http import ProviderError, ProviderUnavailable, RateLimited
 
 logger = logging.getLogger(__name__)
 
-# The provider packages that speak build statuses (their `post_build_status` and `commit_api_url`).
-STATUS_APIS = {"bitbucket-cloud": cloud_statuses, "bitbucket-server": server_statuses}
+
+def _status_api(provider_id: str):
+    """The provider's build-status module (`post_build_status`, `commit_api_url`); None without projects."""
+    support = get_provider(provider_id).projects
+    return support.statuses if support is not None else None
 
 
 class StatusPostDeferred(Exception):
@@ -111,7 +113,7 @@ def commit_statuses_post(*, prebuild_id: int, final_attempt: bool) -> int:
     when a transient failure leaves rows pending and this is not the final attempt."""
     prebuild = Prebuild.objects.select_related("project__integration", "project__connection",
                                                "organization").get(pk=prebuild_id)
-    api = STATUS_APIS.get(prebuild.project.provider)
+    api = _status_api(prebuild.project.provider)
     posted = 0
     try:
         project_connection = _connection_for(prebuild) if api is not None else None
@@ -176,7 +178,7 @@ def _fail_pending(prebuild_id: int, exc: ProviderError, final_attempt: bool) -> 
 
 def commit_api_url(prebuild: Prebuild) -> str:
     """The commit's API URL, for the agent's demo command (it reads the commit with the clone credential)."""
-    api = STATUS_APIS.get(prebuild.project.provider)
+    api = _status_api(prebuild.project.provider)
     if api is None or prebuild.project.connection is None:
         return ""
     with client_for_connection(prebuild.project.connection) as client:

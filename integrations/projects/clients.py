@@ -7,14 +7,10 @@ from django.conf import settings
 
 from integrations.connections.credentials import connection_credential
 from integrations.models import Connection
-from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
-from integrations.providers.bitbucket_server.client import BitbucketServerClient
-
-# The clients projects work with (repository pages, hooks); other providers' clients have no such methods yet.
-Client = BitbucketCloudClient | BitbucketServerClient
+from integrations.providers.protocol import ProviderClient
 
 
-def client_for_connection(connection: Connection) -> Client:
+def client_for_connection(connection: Connection) -> ProviderClient:
     """A client for the connection's provider and host, authenticated as the connection's user.
 
     Raises `NotSupportedYet` (naming the provider) for a provider whose package has no API client yet."""

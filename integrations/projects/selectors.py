@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from integrations.models import Connection
 from integrations.projects.models import Project, WebhookDelivery
-from integrations.providers import PROJECT_PROVIDER_IDS
+from integrations.providers import PROJECT_PROVIDER_IDS, get_provider
 from portal.models import Organization
 
 # The list and the log never load delivery bodies (up to 1 MiB each).
@@ -42,6 +42,14 @@ def connection_list_for_projects(*, org: Organization, user) -> QuerySet[Connect
                                       integration__provider__in=PROJECT_PROVIDER_IDS)
             .select_related("integration__runner").order_by("integration__runner__name", "integration__provider"))
 
+
+def connection_providers_without_projects(*, org: Organization, user) -> list[str]:
+    """The names of providers the user is connected to in this org whose connections the picker cannot
+    offer yet (projects and webhooks are Bitbucket-only for now), so the page can say why they are missing."""
+    ids = (Connection.objects.filter(Q(user=user, shared=False) | Q(shared=True), organization=org)
+           .exclude(integration__provider__in=PROJECT_PROVIDER_IDS)
+           .order_by().values_list("integration__provider", flat=True).distinct())
+    return sorted(get_provider(i).spec.name for i in ids)
 
 
 def connection_get_own_for_project(*, org: Organization, user, project: Project) -> Connection | None:

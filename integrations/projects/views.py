@@ -70,7 +70,8 @@ def project_new(request, org_slug: str):
     picked = _picked_connection(request, connections)
     context = {"org": org, "membership": membership, "connections": connections, "connection": picked,
                "form": form, "sources": [], "source": "", "query": "", "listing": None, "error": "",
-               "rows": []}
+               "rows": [], "without_projects": selectors.connection_providers_without_projects(org=org,
+                                                                                              user=request.user)}
     if picked is not None:
         context["label"] = picked.integration.spec.label
         context["support"] = picked.integration.scm_provider.projects

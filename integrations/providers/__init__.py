@@ -24,6 +24,8 @@ PROVIDER_CHOICES = [(p.spec.id, p.spec.name) for p in PROVIDERS.values()]
 OAUTH_PROVIDER_IDS = tuple(p.spec.id for p in PROVIDERS.values() if p.oauth_connect)
 # The providers projects work with (repository picker, webhooks).
 PROJECT_PROVIDER_IDS = tuple(p.spec.id for p in PROVIDERS.values() if p.projects is not None)
+# The providers whose pasted context URLs the portal resolves ("New environment").
+CONTEXT_PROVIDER_IDS = tuple(p.spec.id for p in PROVIDERS.values() if p.context_reader is not None)
 
 
 def get_provider(provider_id: str) -> Provider:
@@ -34,6 +36,7 @@ def get_provider(provider_id: str) -> Provider:
 
 
 __all__ = [
+    "CONTEXT_PROVIDER_IDS",
     "OAUTH_PROVIDER_IDS",
     "PROJECT_PROVIDER_IDS",
     "PROVIDERS",

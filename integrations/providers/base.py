@@ -112,6 +112,8 @@ class BaseProvider:
     context_parser: ContextParser | None = None
     # Client -> `integrations.context.resolution.RepositoryReader`; None: its URLs cannot be resolved yet.
     context_reader: Callable[[Any], Any] | None = None
+    # The user name git sends with a Bearer-type token over HTTPS; "" for the connection's own user name.
+    bearer_git_username: str = ""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.id}>"
@@ -179,3 +181,8 @@ class BaseProvider:
 
     def grant_extras(self, *, scopes: Sequence[str], options: Mapping[str, str]) -> dict[str, str]:
         return {}
+
+    def clone_url(self, *, web_url: str, repository: str) -> str:
+        """The HTTPS URL git clones a repository from, given its web page; "" when unknown."""
+        web = (web_url or "").rstrip("/")
+        return f"{web}.git" if web else ""

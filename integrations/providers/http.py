@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from integrations.providers import host_limits
-from integrations.providers.transport import provider_transport, refused_host
+from integrations.providers.transport import connect_failure, provider_transport, refused_host
 
 # Explicit per-phase timeouts: a hung provider must not pin a Celery worker.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
@@ -103,7 +103,14 @@ class RateLimited(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """5xx, timeouts, refused or dropped connections, or an answer that is not what the API sends."""
+    """5xx, timeouts, refused or dropped connections, or an answer that is not what the API sends.
+
+    `failure` says why no answer came (`transport.connect_failure`: dns, refused, timeout, ...); "" when
+    the host did answer, with a status or a body that is not the API's."""
+
+    def __init__(self, message: str, *, failure: str = "", **kwargs: Any) -> None:
+        self.failure = failure
+        super().__init__(message, **kwargs)
 
 
 class HostRefused(ProviderUnavailable):
@@ -369,7 +376,8 @@ class ProviderSession:
             response = self._client.send(request)
         except httpx.TimeoutException as exc:
             error = ProviderUnavailable(
-                f"timed out ({type(exc).__name__})", provider=self.provider, method=method, path=path
+                f"timed out ({type(exc).__name__})", provider=self.provider, method=method, path=path,
+                failure="timeout",
             )
         except httpx.TransportError as exc:
             # httpx exceptions hold the request (and its Authorization header): keep only the
@@ -381,7 +389,7 @@ class ProviderSession:
                                     host=refused, provider=self.provider, method=method, path=path)
             else:
                 error = ProviderUnavailable(f"connection failed ({type(exc).__name__})", provider=self.provider,
-                                            method=method, path=path)
+                                            method=method, path=path, failure=connect_failure(exc))
         else:
             self._record(method, path, response.status_code, started)
             self.last_response_headers = response.headers

@@ -22,7 +22,11 @@ Members, and who calls them:
   (Microsoft Entra asks for the scopes again).
 - `token_kinds` — the tokens users may paste instead of OAuth (the Connections page, the API).
 - `token_credential(kind, login=, token=)` — how a pasted token of that kind is sent (Bearer, Basic).
+- `bearer_git_username` / `clone_url(web_url=, repository=)` — how a runner's agent clones: the user name git
+  sends with a Bearer-type token ("" for the connection's own), and the HTTPS clone URL of a repository.
 - `context_parser` — parses pasted context URLs (`context.py`; "New environment", `resolve_context`).
+- `context_reader` — client -> the reader that resolves them (default branch, ref, pull request); None where
+  resolution is not built yet, and "New environment" says those URLs are Bitbucket-only for now.
 - `check_token(host=, kind=, login=, token=, options=)` — ask the provider about a pasted token before it is
   stored, and again whenever it is verified: a `TokenCheck`, or `TokenRejected` in the user's terms. Transient
   failures (429, 5xx, timeouts) raise the typed errors of `providers.http` instead, so nothing is called
@@ -112,6 +116,7 @@ class DemoApp:
     client_id: str
     client_secret: str = field(repr=False)
     control_path: str = ""  # the emulator's control route that registers the app
+    revoke_path: str = ""  # the emulator's control route that revokes a token (the demo's "Revoke" button)
     # The optional scopes the demo ticks (the webhook scopes, so the demo's projects can install hooks).
     optional_scopes: tuple[str, ...] = ()
     # (callback URL, scopes) -> the control route's JSON body
@@ -196,6 +201,8 @@ class Provider(Protocol):
 
     # The context-URL parser ("New environment"), or None: `integrations.context.parsing` dispatches to it.
     context_parser: ContextParser | None
+    # Client -> `integrations.context.resolution.RepositoryReader`; None: its URLs cannot be resolved yet.
+    context_reader: Callable[[Any], Any] | None
 
     def token_credential(self, kind: str, *, login: str, token: str) -> Credential: ...
 
@@ -213,3 +220,7 @@ class Provider(Protocol):
     def grant_extras(self, *, scopes: Sequence[str], options: Mapping[str, str]) -> dict[str, str]: ...
 
     projects: ProjectSupport | None
+
+    bearer_git_username: str
+
+    def clone_url(self, *, web_url: str, repository: str) -> str: ...

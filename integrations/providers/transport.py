@@ -142,6 +142,28 @@ def refused_host(exc: BaseException) -> str | None:
     return cause.host if isinstance(cause, AddressRefused) else None
 
 
+# Why a connection failed, by what the socket layer said; the text itself is never shown (it is not ours).
+_FAILURE_WORDS = (
+    ("cannot be resolved", "dns"),  # PinnedBackend's own message
+    ("connection refused", "refused"),
+    ("certificate", "tls"),
+    ("ssl", "tls"),
+    ("timed out", "timeout"),
+    ("disconnected", "dropped"),
+    ("connection reset", "dropped"),
+    ("network is unreachable", "no-route"),
+    ("no route to host", "no-route"),
+)
+
+
+def connect_failure(exc: BaseException) -> str:
+    """One of dns, refused, tls, timeout, dropped, no-route or failed, for an httpx transport error."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    text = str(exc).lower()
+    return next((failure for words, failure in _FAILURE_WORDS if words in text), "failed")
+
+
 def provider_transport() -> PinnedTransport:
     """The transport every provider session uses, with the operator's policy for internal hosts."""
     from django.conf import settings

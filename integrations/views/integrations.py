@@ -82,6 +82,16 @@ def _context(request, org, membership, runner, form, integration=None) -> dict:
     }
 
 
+def _carried(query) -> dict:
+    """What the admin typed before switching provider, for the fields every provider has: the Client ID and
+    the two toggles (the dialog's provider select sends them with `switched`). Host, options and scopes
+    mean something else per provider, and the secret never travels in a URL: the browser keeps that one."""
+    if query.get("switched") != "1":
+        return {}
+    return {"client_id": query.get("client_id", "")[:255],
+            "oauth_enabled": "oauth_enabled" in query, "pat_enabled": "pat_enabled" in query}
+
+
 @sensitive_post_parameters("client_secret")
 @login_required
 def integration_add(request, org_slug: str, runner_id: int):
@@ -100,7 +110,7 @@ def integration_add(request, org_slug: str, runner_id: int):
                 return _done(request, org, runner)
     else:
         provider = request.GET.get("provider", "")
-        form = ScmIntegrationForm(runner=runner, initial={"provider": provider})
+        form = ScmIntegrationForm(runner=runner, initial={"provider": provider, **_carried(request.GET)})
         if provider not in PROVIDERS:
             return _render(request, {**_context(request, org, membership, runner, form), "choose_provider": True})
     return _render(request, _context(request, org, membership, runner, form))

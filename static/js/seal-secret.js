@@ -6,6 +6,7 @@
 // and integration, and the token URL to seal beside the secret). Without JavaScript, or where the browser
 // or the runner's agent cannot do it, the form posts the secret and the portal seals it; the note beside
 // the field says which of the two happens. Works for dialogs htmx loads later: listeners are delegated.
+// It also keeps the typed secret across the dialog's re-renders (below).
 (function () {
   "use strict";
 
@@ -82,6 +83,43 @@
     field.value = "";
     field.disabled = true;
   }
+
+  // What was typed survives the dialog's own re-renders (an error in another field, switching provider):
+  // the portal never renders a secret back, so the browser puts it back into the new form. It lives in
+  // memory only, from the moment htmx replaces the form to the moment the new one is in place; closing the
+  // dialog forgets it. Put back as plaintext, it is sealed again (for the provider and host then shown)
+  // on the next submit, like a freshly typed one.
+  const typed = new WeakMap(); // form -> its secret as typed; sealing clears the field before htmx sends
+  let carried = null; // {action, secret} between htmx:beforeSwap and htmx:afterSwap
+
+  function secretField(root) {
+    const form = root && root.querySelector ? root.querySelector("form[data-seal-context]") : null;
+    const field = form ? form.querySelector("input[name=client_secret]") : null;
+    return field ? { form: form, field: field } : null;
+  }
+
+  // Registered before the sealing listener below, so it reads the field before sealing clears it.
+  document.addEventListener("submit", function (event) {
+    const field = event.target.querySelector && event.target.querySelector("input[name=client_secret]");
+    if (field && !field.disabled && field.value) typed.set(event.target, field.value);
+  }, true);
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    carried = null;
+    const old = event.detail.shouldSwap ? secretField(event.detail.target) : null;
+    if (!old) return;
+    const secret = old.field.value || typed.get(old.form) || "";
+    if (secret) carried = { action: old.form.getAttribute("action"), secret: secret };
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const kept = carried;
+    carried = null;
+    const found = kept ? secretField(event.detail.target) : null;
+    // Only into the same dialog (the same runner's "add", or the same integration's "edit").
+    if (!found || found.form.getAttribute("action") !== kept.action) return;
+    if (!found.field.disabled && !found.field.value) found.field.value = kept.secret;
+  });
 
   document.addEventListener("submit", function (event) {
     const form = event.target;

@@ -11,6 +11,8 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from integrations.models import ScmIntegration
+from runners.models import Runner
+from runners.protocol.sealing import BROWSER_SUITE_NAME, SUITE_NAME, SealedBlob, open_client_secret
 from tests.browser.conftest import sign_in
 from tests.runners.conftest import register_runner
 
@@ -121,3 +123,87 @@ def test_azure_devops_asks_for_its_organization_and_tenant_in_the_modal(world, l
     integration = ScmIntegration.objects.get()
     assert integration.options == {"organization": "fabrikam", "tenant": "contoso.onmicrosoft.com"}
     assert "/contoso.onmicrosoft.com/oauth2/v2.0/token" in integration.token_url
+
+
+KEPT_SECRET = "kept-in-the-browser-5a1f9c"
+
+
+def open_add_dialog(page, runner, provider_label: str):
+    page.goto(f"/orgs/acme/runners/{runner.pk}/")
+    page.click("#add-provider")
+    modal = page.locator(".modal")
+    modal.get_by_label(provider_label).check()
+    modal.get_by_role("button", name="Continue").click()
+    return modal
+
+
+def save_and_read_answer(page, modal) -> str:
+    """Click Save; the portal's answer to the POST, as the browser received it."""
+    with page.expect_response(lambda r: r.request.method == "POST" and "/access/" in r.url) as answer:
+        modal.get_by_role("button", name="Save").click()
+    return answer.value.text()
+
+
+def test_the_secret_typed_survives_another_fields_error_and_is_sealed_when_saved(world, live_server, page):
+    """Issue 15 item 10: an error elsewhere keeps the typed secret in its input (put back by the browser;
+    the portal's answer never holds it), and the secret saved after the fix opens on the runner."""
+    # An agent that opens the browser's suite (so the dialog seals in the browser), offline (so the portal
+    # does not wait for it to check the secret): the test opens the secret with the runner's key instead.
+    reg = register_runner(world.a.org, world.a.admin, online=False)
+    Runner.objects.filter(pk=reg.runner.pk).update(opens_suites=[SUITE_NAME, BROWSER_SUITE_NAME])
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.post_data or ""))
+    sign_in(page, world.a.admin.email)
+    modal = open_add_dialog(page, reg.runner, "GitHub")
+    expect(modal.locator("#secret-sealing-note")).to_contain_text("Sealed in this browser")
+    modal.get_by_label("Client ID").fill("not a client id")
+    modal.get_by_label("Client Secret").fill(KEPT_SECRET)
+
+    answer = save_and_read_answer(page, modal)
+
+    expect(modal.locator(".has-error")).to_contain_text("printable characters without spaces")
+    assert KEPT_SECRET not in answer
+    expect(modal.get_by_label("Client Secret")).to_have_value(KEPT_SECRET)
+    assert not ScmIntegration.objects.exists()
+
+    modal.get_by_label("Client ID").fill("Iv1.fixed")
+    modal.get_by_role("button", name="Save").click()
+    expect(page.locator('#access-list tr[data-provider="github"] .secret-state')).to_have_text("set")
+    integration = ScmIntegration.objects.get()
+    blob = SealedBlob.from_text(integration.client_secret_sealed)
+    assert blob.suite == BROWSER_SUITE_NAME
+    document = open_client_secret(reg.private_key, blob, runner_id=reg.runner.pk, integration_id=integration.pk,
+                                  integration_key=integration.oauth_key)
+    assert (document.client_id, document.client_secret) == ("Iv1.fixed", KEPT_SECRET)
+    assert not [body for body in sent if KEPT_SECRET in body], "the plaintext left the browser"
+
+
+def test_switching_provider_back_and_forth_keeps_the_client_id_the_toggles_and_the_secret(world, live_server, page):
+    """Issue 15 item 10: what every provider has survives a change of provider, both ways."""
+    reg = register_runner(world.a.org, world.a.admin)
+    sign_in(page, world.a.admin.email)
+    modal = open_add_dialog(page, reg.runner, "GitHub")
+    modal.get_by_label("Client ID").fill("shared-client-id")
+    modal.get_by_label("Client Secret").fill(KEPT_SECRET)
+    modal.get_by_label("Enable personal access tokens").uncheck()
+
+    for provider, title in (("gitlab", "GitLab"), ("github", "GitHub")):
+        modal.get_by_label("Provider").select_option(provider)
+        expect(modal.locator("#oauth-section")).to_contain_text(f"Create an OAuth app at {title}")
+        expect(modal.locator("#id_client_id")).to_have_value("shared-client-id")
+        expect(modal.locator("#id_client_secret")).to_have_value(KEPT_SECRET)
+        expect(modal.locator("#id_oauth_enabled")).to_be_checked()
+        expect(modal.locator("#id_pat_enabled")).not_to_be_checked()
+
+    # A toggle turned off stays off, and so the section it shows stays hidden.
+    modal.get_by_label("Enable OAuth").uncheck()
+    modal.get_by_label("Enable personal access tokens").check()
+    modal.get_by_label("Provider").select_option("gitlab")
+    expect(modal.locator("#oauth-section")).to_be_hidden()
+    expect(modal.locator("#id_oauth_enabled")).not_to_be_checked()
+    expect(modal.locator("#id_pat_enabled")).to_be_checked()
+
+    # Closing the dialog forgets the secret: reopening starts empty.
+    modal.locator("[data-close-modal]").first.click()
+    modal = open_add_dialog(page, reg.runner, "GitHub")
+    expect(modal.locator("#id_client_secret")).to_have_value("")

@@ -87,7 +87,11 @@ def test_another_users_connection_does_not_count(env_setup, client_for):
 
 @pytest.mark.parametrize(("url", "message"), [
     ("https://example.com/x/y", "example.com is not a host the portal knows"),
-    ("https://github.com/octo/hello", "has no repository access to GitHub at https://github.com"),
+    # Said before "no repository access" or "connect first": configuring GitHub would not help yet.
+    ("https://github.com/octo/hello/pull/3", "Environments are Bitbucket-only for now: the portal recognises this "
+                                             "GitHub URL but cannot look it up at GitHub yet."),
+    ("https://gitlab.com/group/sub/app/-/merge_requests/4", "cannot look it up at GitLab yet. Paste a Bitbucket "
+                                                           "Cloud or Bitbucket Server / Data Center URL."),
     ("https://bitbucket.org/acme/webapp", "has no repository access to Bitbucket Cloud at https://bitbucket.org"),
     ("", "This field is required"),
 ])

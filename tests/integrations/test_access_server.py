@@ -3,6 +3,9 @@ an explicit step after the form validates, with its own timeout and its own erro
 
 from __future__ import annotations
 
+import html
+import socket
+
 import pytest
 from django.urls import reverse
 
@@ -64,6 +67,32 @@ def test_instances_older_than_7_14_are_refused(world, reg, emulator):
     assert not ScmIntegration.objects.exists()
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("host", "why"), [
+    (None, "the connection was refused"),
+    ("https://nothing-listens-here.invalid", "the name doesn't resolve"),
+])
+def test_an_unreachable_host_is_said_in_the_admins_words_in_the_dialog(world, reg, client_for, host, why):
+    """Issue 15 item 9: not `bitbucket-server: no response (GET /rest/...): connection failed (ConnectError)`."""
+    host = host or f"http://127.0.0.1:{closed_port()}"
+    response = dialog_post(client_for(world.a.admin), reg.runner,
+                           {"provider": "bitbucket-server", "host": host, "pat_enabled": True})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["host"] and len(errors["host"]) == 1
+    assert errors["host"][0].startswith(f"We couldn't reach {host}: {why}. Check the address and that the server "
+                                        "accepts connections from the portal.")
+    page = response.content.decode()
+    assert "ConnectError" not in page and "/rest/api" not in page and "no response" not in page
+    assert not ScmIntegration.objects.exists()
+
+
 def test_a_new_host_that_is_down_is_refused_in_plain_words_not_a_500(world, reg, emulator):
     emulator.control("POST", "/faults", {"path": "application-properties", "kind": "status", "status": 503})
     fields = _refusal(_form(reg, emulator.server_url, pat_enabled="on"), world.a.admin)
@@ -91,7 +120,8 @@ def test_while_the_host_is_down_settings_that_do_not_need_it_still_save(world, r
     saved_server.refresh_from_db()
     assert saved_server.optional_scopes == ["REPO_ADMIN"] and saved_server.server_version == "8.19.1"
     page = admin.get(response["Location"])
-    assert f"{emulator.server_url} is unreachable right now: the connection failed" in page.content.decode()
+    assert f"We couldn't reach {emulator.server_url}: it closed the connection without answering" \
+        in html.unescape(page.content.decode())
 
 
 def test_while_the_host_is_down_turning_oauth_on_needs_it_and_says_why(world, reg, emulator, saved_server):
@@ -99,7 +129,7 @@ def test_while_the_host_is_down_turning_oauth_on_needs_it_and_says_why(world, re
     form = _form(reg, emulator.server_url, instance=saved_server, oauth_enabled="on", pat_enabled="on",
                  client_id="cid", client_secret="csecret")
     message = _refusal(form, world.a.admin)["host"][0]
-    assert "unreachable right now" in message and "before a new host is saved or OAuth is turned on" in message
+    assert "We couldn't reach" in message and "before a new host is saved or OAuth is turned on" in message
     saved_server.refresh_from_db()
     assert saved_server.oauth_enabled is False
 
@@ -109,7 +139,7 @@ def test_the_probe_gives_up_after_its_own_timeout(world, reg, emulator, saved_se
     emulator.control("POST", "/faults", {"path": "application-properties", "kind": "latency", "delay_ms": 3000})
     fields = _refusal(_form(reg, emulator.server_url, instance=saved_server, oauth_enabled="on", pat_enabled="on",
                             client_id="cid", client_secret="csecret"), world.a.admin)
-    assert "it did not answer in time" in fields["host"][0]
+    assert f"We couldn't reach {emulator.server_url}: the connection timed out" in fields["host"][0]
 
 
 def test_the_api_names_the_host_when_it_is_down(world, reg, emulator, api_client_for):

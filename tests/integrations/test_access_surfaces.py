@@ -149,6 +149,24 @@ def test_the_dialog_shows_the_callback_url_and_scopes_with_reasons(world, reg, c
     assert "Bitbucket calls them Key and Secret" in html
 
 
+def test_switching_provider_carries_the_client_id_and_toggles_but_never_a_secret(world, reg, client_for):
+    """Issue 15 item 10, the portal's half: the provider select sends what every provider has; a
+    `client_secret` in the query (a hand-made URL) is not rendered back."""
+    url = reverse("integration_add", args=["acme", reg.runner.pk])
+    page = client_for(world.a.admin).get(url, {"provider": "gitlab", "switched": "1", "client_id": "kept-id",
+                                                "pat_enabled": "on", "client_secret": SECRET},
+                                         HTTP_HX_REQUEST="true")
+    form = page.context["form"]
+    assert form.spec.id == "gitlab" and form["client_id"].value() == "kept-id"
+    assert form["oauth_enabled"].value() is False and form["pat_enabled"].value() is True
+    html = page.content.decode()
+    assert 'value="kept-id"' in html and SECRET not in html
+    assert 'id="oauth-section" data-shown-by="#id_oauth_enabled" hidden' in html
+    # Without `switched` (the provider picker, a link) the defaults apply.
+    fresh = client_for(world.a.admin).get(url, {"provider": "gitlab", "client_id": "ignored"}).context["form"]
+    assert fresh["client_id"].value() in (None, "") and fresh["oauth_enabled"].value() is True
+
+
 def test_removal_warns_how_many_connections_depend_on_it(world, reg, client_for):
     from integrations.models import Connection
 

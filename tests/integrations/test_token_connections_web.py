@@ -3,6 +3,9 @@ owner name only, no token in any page, a constant number of queries."""
 
 from __future__ import annotations
 
+import html
+import socket
+
 import pytest
 from django.urls import reverse
 
@@ -112,6 +115,24 @@ def test_an_unreachable_provider_is_said_above_the_form(token_world, client_for)
         **HTMX).content.decode()
 
     assert 'class="form-errors"' in html and "could not check the token right now" in html
+    assert not Connection.objects.exists()
+
+
+def test_an_instance_that_refuses_connections_is_said_in_the_users_words(token_world, client_for):
+    """Issue 15 item 9: "We couldn't reach <host>: the connection was refused", not the HTTP client's words."""
+    tw = token_world
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        host = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    type(tw.server).objects.filter(pk=tw.server.pk).update(host=host)
+
+    text = html.unescape(client_for(tw.world.a.member).post(dialog_url(tw.server), {
+        "integration": tw.server.pk, "method": "http-access-token", "login": "", "token": "BBDC-abc"},
+        **HTMX).content.decode())
+
+    assert (f"We couldn't reach {host}: the connection was refused. Check the address and that the server accepts "
+            "connections from the portal. Nothing was saved.") in text
+    assert "ConnectError" not in text and "/rest/api" not in text
     assert not Connection.objects.exists()
 
 

@@ -8,10 +8,13 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from integrations.models import Connection
+from integrations.models.connection import Method, Status
 from integrations.projects.models import DeliveryStatus, Project, WebhookDelivery, WebhookState
 from integrations.projects.relay import deliveries_relay
 from integrations.webhooks.signatures import sign_body
 from portal.models import AuditEvent
+from tests.integrations.oauth_fixtures import make_integration
 from tests.projects.conftest import CLOUD_SCOPES
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +138,22 @@ def test_a_duplicate_or_unknown_repository_is_refused_with_a_message(projects_se
     bad = client.post(url, {"connection": ps.connections["cloud"].pk, "repository": "not a repo"})
     assert "Enter the repository as workspace/slug" in bad.content.decode()
     assert Project.objects.count() == 1
+
+
+def test_connections_to_providers_without_projects_are_named_as_bitbucket_only(projects_setup, client_for):
+    ps = projects_setup
+    client = client_for(ps.admin)
+    assert "Bitbucket-only" not in picker(client, ps.org).content.decode()
+    github = make_integration(ps.runner, ps.admin, "github", host="https://github.example", client_id="gh",
+                              secret="gh-secret")
+    Connection.objects.create(organization=ps.org, integration=github, user=ps.admin,
+                              method=Method.PERSONAL_ACCESS_TOKEN, username="alice", status=Status.ACTIVE)
+    page = picker(client, ps.org).content.decode()
+    assert "Your GitHub connection is not listed here: projects and webhooks are Bitbucket-only for now." in page
+    # Not offered in the picker, and another user's own GitHub connection is not mentioned to this one.
+    assert f'<option value="{ps.connections["cloud"].pk}"' in page and "github.example" not in page
+    Connection.objects.filter(integration=github).update(user=ps.world.a.member)
+    assert "Bitbucket-only" not in picker(client, ps.org).content.decode()
 
 
 def test_members_see_projects_but_not_the_picker_nor_deliveries(projects_setup, client_for):

@@ -16,4 +16,5 @@ def demo_app(emulator_url: str) -> DemoApp:
 
     # The Azure DevOps, profile and Entra URLs are settings, pointed at the emulator by the demo.
     return DemoApp(host="", client_id=CLIENT_ID, client_secret=SECRET, control_path="/_emulator/azure/oauth-apps",
-                   registration=registration, options={"organization": "acme"})
+                   registration=registration,
+                   revoke_path="/_emulator/azure/tokens/revoke", options={"organization": "acme"})

@@ -30,6 +30,8 @@ class BitbucketCloud(BaseProvider):
     oauth_connect = True
     projects = repositories.PROJECTS
     token_kinds = tokens.TOKEN_KINDS
+    # Git over HTTPS takes any token as the password; Bitbucket Cloud wants this user name with Bearer tokens.
+    bearer_git_username = "x-token-auth"
 
     def default_host(self) -> str:
         # A setting, so tests and the demo can point it at the emulator.

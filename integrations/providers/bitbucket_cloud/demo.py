@@ -17,4 +17,5 @@ def demo_app(emulator_url: str) -> DemoApp:
 
     # The Cloud host is a setting (BITBUCKET_CLOUD_WEB_URL), pointed at the emulator by the demo.
     return DemoApp(host="", client_id=KEY, client_secret=SECRET, control_path="/_emulator/cloud/consumers",
-                   registration=registration, optional_scopes=("webhook",))
+                   registration=registration,
+                   revoke_path="/_emulator/cloud/tokens/revoke", optional_scopes=("webhook",))

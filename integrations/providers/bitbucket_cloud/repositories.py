@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from integrations.providers.bitbucket_cloud import webhooks
+from integrations.providers.bitbucket_cloud import picker, statuses, webhooks
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.http import ProviderUnavailable
 from integrations.providers.projects import (
     HOOK_NAME,
     EmulatorHooks,
+    PickerAccount,
     RemoteHook,
+    RepositoryPage,
     ResolvedRepository,
+    Source,
     split_repository,
 )
 
@@ -32,11 +35,19 @@ class CloudProjects:
     webhook_scope = "webhook"
     admin_right = "admin rights"
     webhooks = webhooks
+    statuses = statuses
     delivery_id_header = "X-Request-UUID"
     emulator = EmulatorHooks(flavour="cloud", push_event="repo:push", id_param="uid", id_field="uuid")
 
     def webhook_scope_missing(self, have: set[str]) -> str:
         return "" if self.webhook_scope in have else self.webhook_scope
+
+    def sources(self, client: BitbucketCloudClient, account: PickerAccount) -> list[Source]:
+        return picker.sources(client, account)
+
+    def repository_page(self, client: BitbucketCloudClient, account: PickerAccount, source: Source, *, query: str,
+                        page: int, page_size: int) -> RepositoryPage:
+        return picker.repository_page(client, account, source, query=query, page=page, page_size=page_size)
 
     def resolve(self, client: BitbucketCloudClient, repository: str) -> ResolvedRepository:
         workspace, slug = split_repository(repository)

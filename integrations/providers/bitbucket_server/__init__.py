@@ -44,6 +44,13 @@ class BitbucketServer(BaseProvider):
     def demo_app(self, emulator_url: str) -> DemoApp:
         return demo.demo_app(emulator_url)
 
+    def clone_url(self, *, web_url: str, repository: str) -> str:
+        # Web pages live under <base>/projects/KEY/repos/slug; git under <base>/scm/key/slug.git.
+        web = (web_url or "").rstrip("/")
+        if "/projects/" in web:
+            return f"{web.split('/projects/', 1)[0]}/scm/{repository.lower()}.git"
+        return super().clone_url(web_url=web_url, repository=repository)
+
     def token_credential(self, kind: str, *, login: str, token: str) -> Credential:
         return tokens.token_credential(kind, login=login, token=token)
 

@@ -16,4 +16,5 @@ def demo_app(emulator_url: str) -> DemoApp:
 
     return DemoApp(host=f"{emulator_url.rstrip('/')}/bbs/bitbucket", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
                    control_path="/_emulator/server/oauth-clients", registration=registration,
+                   revoke_path="/_emulator/server/tokens/revoke",
                    optional_scopes=("REPO_ADMIN",))

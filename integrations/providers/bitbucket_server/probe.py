@@ -10,6 +10,7 @@ import httpx
 from integrations.providers.bitbucket_server.client import BitbucketServerClient, parse_version
 from integrations.providers.bitbucket_server.spec import MIN_OAUTH_VERSION, MIN_TOKEN_VERSION
 from integrations.providers.http import HostRefused, ProviderError
+from integrations.providers.in_words import unreachable_in_words
 from integrations.providers.protocol import HostReport, HostUnreachable
 
 # Anonymous reads that carry links when the instance has anything public to show.
@@ -35,8 +36,8 @@ def probe(host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostRepo
         return HostReport(refusals={"host": f"{exc.host} resolves to a private, loopback or link-local address. "
                                             "(Operators can allow internal hosts with SCM_ALLOW_PRIVATE_HOSTS.)"})
     except ProviderError as exc:
-        raise HostUnreachable(f"{host} is unreachable right now: {_why(exc)}, so the portal could not read "
-                              "its Bitbucket version.") from None
+        raise HostUnreachable(unreachable_in_words(exc, host) or f"{host} is unreachable right now: {_why(exc)}, "
+                              "so the portal could not read its Bitbucket version.") from None
     except (ValueError, httpx.InvalidURL):
         raise HostUnreachable(f"{host} is not a URL the portal can reach.") from None
     return HostReport(version=version, warning=warning, refusals=refusals(version, oauth_enabled=oauth_enabled))
@@ -45,8 +46,8 @@ def probe(host: str, *, timeout: httpx.Timeout, oauth_enabled: bool) -> HostRepo
 def _why(exc: ProviderError) -> str:
     """The failure in plain words; never the instance's own error text: it may not be Bitbucket at all,
     and its body (an internal page, a token) must not reach the admin's screen (SSRF)."""
-    if exc.status is None:
-        return "it did not answer in time" if "timed out" in exc.detail else "the connection failed"
+    if exc.status is None:  # an answer that is not JSON; no answer at all is unreachable_in_words'
+        return "it does not answer like a Bitbucket Server (check the URL and its context path)"
     if exc.status == 200:
         return "it does not answer like a Bitbucket Server (check the URL and its context path)"
     if 300 <= exc.status < 400:

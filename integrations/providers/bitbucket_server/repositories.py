@@ -7,14 +7,17 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from integrations.providers.bitbucket_server import webhooks
+from integrations.providers.bitbucket_server import picker, statuses, webhooks
 from integrations.providers.bitbucket_server.client import BitbucketServerClient
 from integrations.providers.http import ProviderError, ProviderUnavailable
 from integrations.providers.projects import (
     HOOK_NAME,
     EmulatorHooks,
+    PickerAccount,
     RemoteHook,
+    RepositoryPage,
     ResolvedRepository,
+    Source,
     split_repository,
 )
 
@@ -34,6 +37,7 @@ class ServerProjects:
     webhook_scope = "REPO_ADMIN"
     admin_right = "REPO_ADMIN permission"
     webhooks = webhooks
+    statuses = statuses
     delivery_id_header = "X-Request-Id"
     emulator = EmulatorHooks(flavour="server", push_event="repo:refs_changed", id_param="id", id_field="id")
 
@@ -41,6 +45,13 @@ class ServerProjects:
         if self.webhook_scope in have or "PROJECT_ADMIN" in have:
             return ""
         return self.webhook_scope
+
+    def sources(self, client: BitbucketServerClient, account: PickerAccount) -> list[Source]:
+        return picker.sources(client, account)
+
+    def repository_page(self, client: BitbucketServerClient, account: PickerAccount, source: Source, *, query: str,
+                        page: int, page_size: int) -> RepositoryPage:
+        return picker.repository_page(client, account, source, query=query, page=page, page_size=page_size)
 
     def resolve(self, client: BitbucketServerClient, repository: str) -> ResolvedRepository:
         owner, slug = split_repository(repository)

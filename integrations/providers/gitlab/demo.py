@@ -15,4 +15,5 @@ def demo_app(emulator_url: str) -> DemoApp:
                 "redirect_uri": callback_url, "scopes": list(scopes)}
 
     return DemoApp(host=f"{emulator_url.rstrip('/')}/gitlab", client_id=CLIENT_ID, client_secret=SECRET,
-                   control_path="/_emulator/gitlab/oauth-apps", registration=registration)
+                   control_path="/_emulator/gitlab/oauth-apps", registration=registration,
+                   revoke_path="/_emulator/gitlab/tokens/revoke")
