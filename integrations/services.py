@@ -143,7 +143,7 @@ def integration_update(
         row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
         row.optional_scopes = list(optional_scopes)
         if options is not None:
-            # The form started from the saved options (`ScmIntegrationForm.options()`): this is the whole set.
+            # The form cleaned every declared option (keeping the saved ones where not shown): the whole set.
             row.options = dict(options)
         row.server_version = server_version or row.server_version
         return _store(row, actor=actor, client_secret=client_secret, before=before,

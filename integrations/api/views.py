@@ -51,11 +51,14 @@ def _form_data(request, instance=None, *, replace: bool = False) -> dict:
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
             **{option_field_name(k): v for k, v in (instance.options or {}).items()},
-            "workspace": (instance.options or {}).get("workspace", ""),
         }
     validated = dict(serializer.validated_data)
+    options = dict(validated.pop("options", None) or {})
+    if "workspace" in validated:
+        # The top-level `workspace` of earlier versions: `options.workspace` now; an explicit one wins.
+        options.setdefault("workspace", validated.pop("workspace"))
     # Provider options travel as the form's `options.<key>` fields, so errors name them that way.
-    for key, value in (validated.pop("options", None) or {}).items():
+    for key, value in options.items():
         data[option_field_name(key)] = value
     data.update(validated)
     return data

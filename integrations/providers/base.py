@@ -157,6 +157,8 @@ class BaseProvider:
         for option in self.option_fields:
             value = raw.get(option.key)
             value = value.strip() if isinstance(value, str) else ""
+            if option.lower:
+                value = value.lower()
             if not value:
                 if option.required and not option.default:
                     errors[option.key] = f"Enter the {option.label.lower()}."

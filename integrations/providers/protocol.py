@@ -104,6 +104,7 @@ class OptionField:
     max_length: int = 100
     pattern: str = ""  # a full-match regular expression for a non-empty value
     pattern_message: str = "Enter a valid value."
+    lower: bool = False  # case-insensitive: kept in lower case (slugs)
     # Part of the sealed token URL: changing it means entering the client secret again.
     seals_with_secret: bool = False
 
