@@ -309,6 +309,9 @@ WEBHOOK_RELAY_SECONDS = env.float("WEBHOOK_RELAY_SECONDS", default=10.0)
 CONNECTION_VERIFY_SPREAD_SECONDS = env.float("CONNECTION_VERIFY_SPREAD_SECONDS", default=600.0)
 CONNECTION_VERIFY_SKIP_SECONDS = env.float("CONNECTION_VERIFY_SKIP_SECONDS", default=600.0)
 CONNECTION_SWEEP_CHUNK = env.int("CONNECTION_SWEEP_CHUNK", default=500)
+# Connections per verify message: the sweep publishes one message per batch and a worker thread verifies
+# them one after another (publishing and task overhead per connection were most of a sweep's cost).
+CONNECTION_VERIFY_BATCH = env.int("CONNECTION_VERIFY_BATCH", default=10)
 # First backoff step of a verify or refresh after a 5xx / timeout (doubles per retry, 6 retries, max 10 min).
 CONNECTION_RETRY_BASE_SECONDS = env.float("CONNECTION_RETRY_BASE_SECONDS", default=15.0)
 # Requests in flight per provider host, across every worker and web process (a Redis semaphore).
