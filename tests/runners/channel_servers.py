@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from django.db import connection
@@ -28,6 +30,24 @@ def wait_until(condition, seconds: float = 30.0, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return condition()
+
+
+def open_connections_to(url: str) -> int:
+    """Connections the server at `url` (on this machine) has not closed yet, from /proc/net/tcp{,6}.
+
+    A server closes a connection only after handling every request on it, so 0 means nothing a
+    departed client sent is still being handled: a barrier that needs no sleep.
+    """
+    port = urlsplit(url).port
+    open_states = {"01", "08"}  # ESTABLISHED, CLOSE_WAIT (the client hung up, the server has not yet)
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as fh:
+            for line in list(fh)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] in open_states:
+                    count += 1
+    return count
 
 
 def database_url() -> str:
