@@ -63,8 +63,10 @@ class PortalProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"{name}.log"
+        # PGAPPNAME names this process's database connections, so a test can see when it listens.
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DATABASE_URL": database_url(),
-               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url}
+               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url, "PGAPPNAME": name}
+        self.name = name
         env.update({key: str(value) for key, value in settings.items()})
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -82,6 +84,13 @@ class PortalProcess:
             return httpx.get(f"{self.url}/api/runner/v1/me", timeout=1).status_code == 401
         except httpx.HTTPError:
             return False
+
+    def listening(self) -> bool:
+        """This process holds its runner-channel LISTEN connection (it started with its first waiting agent)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = %s AND query = %s", [self.name, "LISTEN runner_channel"])
+            return cursor.fetchone()[0] > 0
 
     def stop(self) -> None:
         if self.process.poll() is None:
