@@ -101,7 +101,8 @@ def test_no_code_outside_the_provider_packages_names_a_provider_id():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    literal = re.compile(r"""["'](%s)["']""" % "|".join(re.escape(pid) for pid in PROVIDERS))
+    ids = "|".join(re.escape(pid) for pid in PROVIDERS)
+    literal = re.compile(rf"""["']({ids})["']""")
     found = []
     for top in ("integrations", "runners", "environments", "portal", "control", "templates", "static/js"):
         for path in (root / top).rglob("*"):
