@@ -26,8 +26,9 @@ def write_stats() -> None:
     folder = os.environ.get("BENCH_STATS_DIR")
     if not folder:
         return
-    stats = {"pid": os.getpid(), "queries": next(_count),
-             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stats = {"pid": os.getpid(), "queries": next(_count), "peak_rss_kb": usage.ru_maxrss,
+             "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
     with open(os.path.join(folder, f"{os.getpid()}.json"), "w") as out:
         json.dump(stats, out)
 

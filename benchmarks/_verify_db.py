@@ -3,7 +3,6 @@
     python -m benchmarks._verify_db seed N TOKENS_FILE  -> {"integration": id, "connections": N}
         N users and Bitbucket Cloud OAuth connections, each with its own emulator token (one per line in
         TOKENS_FILE), written in batches (bulk_create), tokens encrypted as the portal does.
-    python -m benchmarks._verify_db sweep              -> the verify sweep's SweepRun, run here (not on beat)
 """
 
 from __future__ import annotations
@@ -57,10 +56,3 @@ if __name__ == "__main__":
     command = sys.argv[1]
     if command == "seed":
         print(json.dumps(seed(int(sys.argv[2]), sys.argv[3])))
-    elif command == "sweep":
-        from benchmarks import _query_count
-        from integrations.connections.sweep import verify_sweep
-
-        _query_count.install()
-        run = verify_sweep(spread_seconds=0)
-        print(json.dumps({"queued": run.queued, "skipped": run.skipped, "duration_s": run.duration_s}))

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
 from integrations import services
@@ -54,7 +54,7 @@ class IntegrationInline(admin.StackedInline):
         "host",
         "oauth_enabled",
         "pat_enabled",
-        "workspace",
+        "options_display",
         "callback_url_display",
         "scopes_display",
         "client_id",
@@ -63,7 +63,19 @@ class IntegrationInline(admin.StackedInline):
         "optional_scopes",
         "server_version",
     ]
-    readonly_fields = ["callback_url_display", "scopes_display", "secret_status", "server_version"]
+    readonly_fields = ["options_display", "callback_url_display", "scopes_display", "secret_status",
+                       "server_version"]
+
+    @admin.display(description="Provider settings")
+    def options_display(self, obj: ScmIntegration) -> str:
+        # Declared per provider (an Azure DevOps organization, a Bitbucket Cloud workspace): the dialog and the
+        # API change them; a row saved here keeps them.
+        if not obj.pk:
+            return "Set in the dialog or the API."
+        fields = obj.scm_provider.option_fields
+        if not fields:
+            return "-"
+        return format_html_join(", ", "{}: {}", ((f.label, (obj.options or {}).get(f.key) or "—") for f in fields))
 
     @admin.display(description="Callback URL")
     def callback_url_display(self, obj: ScmIntegration) -> str:

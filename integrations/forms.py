@@ -19,10 +19,6 @@ from runners.protocol.sealing import SealError
 from runners.sealing import SealedForRunner, caller_sealed_blob
 
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
-# Bitbucket Cloud workspace slugs: lower-case letters, digits, dashes and underscores.
-_WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,61}$")
-# Providers whose integration may be limited to one workspace (kept in `options["workspace"]`).
-WORKSPACE_PROVIDERS = frozenset({"bitbucket-cloud"})
 _ALL_OPTIONAL = sorted({s.name for p in PROVIDERS.values() for s in p.spec.optional_scopes()})
 
 
@@ -42,14 +38,6 @@ class ScmIntegrationForm(forms.ModelForm):
     # Sealed by the caller (the dialog's browser, an API client): base64 of enc || ct, and its suite.
     client_secret_sealed = forms.CharField(required=False, max_length=16384, widget=forms.HiddenInput)
     suite = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    workspace = forms.CharField(
-        label="Workspace (optional)",
-        required=False,
-        max_length=62,
-        strip=True,
-        help_text="Limit the organization's shared credential and the repository picker to this Bitbucket "
-        "workspace (its slug, as in bitbucket.org/<workspace>/). Empty: every workspace the connection can see.",
-    )
     optional_scopes = forms.MultipleChoiceField(
         label="Optional scopes",
         required=False,
@@ -79,9 +67,8 @@ class ScmIntegrationForm(forms.ModelForm):
             self.fields[option_field_name(option.key)] = forms.CharField(
                 label=option.label, required=False, max_length=option.max_length, help_text=option.help_text,
                 initial=saved_options.get(option.key, ""),
-                widget=forms.TextInput(attrs={"placeholder": option.placeholder or option.default}))
-        if self.instance.pk and not self.is_bound:
-            self.initial.setdefault("workspace", (self.instance.options or {}).get("workspace", ""))
+                widget=forms.TextInput(attrs={"placeholder": option.placeholder or option.default,
+                                              "autocomplete": "off"}))
         if self.spec:
             self.fields["client_id"].label = self.spec.client_id_label
             self.fields["client_secret"].label = self.spec.client_secret_label
@@ -130,23 +117,6 @@ class ScmIntegrationForm(forms.ModelForm):
         if value and any(ch.isspace() for ch in value):
             raise ValidationError("A client secret has no spaces or line breaks; check what was pasted.")
         return value
-
-    def clean_workspace(self) -> str:
-        value = (self.cleaned_data.get("workspace") or "").strip().lower()
-        if value and not _WORKSPACE.match(value):
-            raise ValidationError("A workspace slug is lower-case letters, digits, dashes and underscores "
-                                  "(as in bitbucket.org/<workspace>/).")
-        return value
-
-    def options(self) -> dict:
-        """The saved options with this form's changes: the workspace where the provider has one."""
-        options = dict(self.instance.options or {}) if self.instance.pk else {}
-        workspace = self.cleaned_data.get("workspace") or ""
-        if self.cleaned_data.get("provider") in WORKSPACE_PROVIDERS and workspace:
-            options["workspace"] = workspace
-        else:
-            options.pop("workspace", None)
-        return options
 
     def clean(self):
         data = super().clean()

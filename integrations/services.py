@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from integrations.models import ScmIntegration
 from integrations.models.integration import SECRET_REJECTED, oauth_key_for
-from portal.audit import audit_record
+from portal.audit import audit_change, audit_record
 from portal.errors import ValidationFailed
 from runners.models import Runner
 from runners.protocol.sealing import client_secret_document, sealing_info
@@ -68,17 +68,20 @@ def _store(integration: ScmIntegration, *, actor, client_secret: str, before: di
         _seal_secret(integration, client_secret)
         integration.save(update_fields=["client_secret_sealed", "sealed_key_fingerprint", "secret_updated_at"])
     runner = integration.runner
-    audit_record(
+    after = integration_summary(integration)
+    if (client_secret or client_secret_sealed) and not is_new:
+        # Whether it was replaced, never what with; a save that left the secret alone says nothing of it.
+        after["client_secret_replaced"] = True
+    if client_secret_sealed:
+        after.update(sealed_by="caller", suite=client_secret_sealed.blob.suite)
+    (audit_record if is_new else audit_change)(
         organization=runner.organization,
         actor=actor,
         action="integration.created" if is_new else "integration.updated",
         target=integration,
         target_label=f"{integration.spec.name} on {runner.name}",
         before=before,
-        after={**integration_summary(integration),
-               "secret_replaced": bool(client_secret or client_secret_sealed) and not is_new,
-               **({"sealed_by": "caller", "suite": client_secret_sealed.blob.suite}
-                  if client_secret_sealed else {})},
+        after=after,
     )
     return integration
 
@@ -140,7 +143,7 @@ def integration_update(
         row.host, row.oauth_enabled, row.pat_enabled, row.client_id = host, oauth_enabled, pat_enabled, client_id
         row.optional_scopes = list(optional_scopes)
         if options is not None:
-            # The form started from the saved options (`ScmIntegrationForm.options()`): this is the whole set.
+            # The form cleaned every declared option (keeping the saved ones where not shown): the whole set.
             row.options = dict(options)
         row.server_version = server_version or row.server_version
         return _store(row, actor=actor, client_secret=client_secret, before=before,

@@ -48,8 +48,8 @@ def integration_submit(*, form: ScmIntegrationForm, actor, host_check: HostCheck
         "client_secret_sealed": data.get("client_secret_sealed"),
         "optional_scopes": data.get("optional_scopes") or [],
         "server_version": check.version,
-        # The Bitbucket Cloud workspace limit (its own field), then the provider's declared options.
-        "options": {**form.options(), **(data.get("options") or {})},
+        # The provider's declared options (an Azure DevOps organization, a Bitbucket Cloud workspace).
+        "options": data.get("options") or {},
     }
     if form.instance.pk:
         integration = services.integration_update(integration=form.instance, actor=actor, **fields)

@@ -24,37 +24,67 @@ MAX_RETRIES = 6
 SWEEP_AHEAD = timedelta(minutes=20)
 
 
+def _countdown(exc: services.ConnectionTransientError, retries: int) -> float:
+    # 429 Retry-After wins; otherwise exponential backoff (15 s, 30 s, 60 s, ...), capped at 10 minutes.
+    if exc.retry_after is not None:
+        return exc.retry_after
+    return min(600, settings.CONNECTION_RETRY_BASE_SECONDS * 2 ** retries)
+
+
 def _retry(task, exc: services.ConnectionTransientError, connection_id: int | None = None):
     """Retry with backoff; once the retries are spent, show the connection as rate limited / unreachable."""
     if task.request.retries >= MAX_RETRIES and connection_id is not None:
         status = Status.RATE_LIMITED if exc.retry_after is not None else Status.UNREACHABLE
         health.connection_mark_transient(connection_id=connection_id, status=status, message=str(exc))
         return
-    # 429 Retry-After wins; otherwise exponential backoff (15 s, 30 s, 60 s, ...), capped at 10 minutes.
-    base = settings.CONNECTION_RETRY_BASE_SECONDS
-    countdown = exc.retry_after if exc.retry_after is not None else min(600, base * 2 ** task.request.retries)
-    raise task.retry(exc=exc, countdown=countdown, max_retries=MAX_RETRIES)
+    raise task.retry(exc=exc, countdown=_countdown(exc, task.request.retries), max_retries=MAX_RETRIES)
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True)
-def connection_verify_task(self, connection_id: int) -> None:
+def _verify(connection_id: int) -> services.ConnectionTransientError | None:
+    """Verify one connection; the transient error to retry on, or None when there is nothing to retry."""
     try:
         services.connection_verify(connection_id=connection_id)
     except Connection.DoesNotExist:
         logger.info("Connection %s is gone; nothing to verify", connection_id)
-        return
     except services.ConnectionBroken:
         pass  # recorded on the row; retrying cannot help
     except services.ConnectionTransientError as exc:
-        _retry(self, exc, connection_id)  # raises Retry while retries remain; the claim stays
-    # Done (or given up): the sweep may queue it again once it is due.
-    Connection.objects.filter(pk=connection_id).update(verify_queued_at=None)
+        return exc
+    return None
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)
-def connection_refresh_task(self, connection_id: int, force: bool = False) -> None:
+def connection_verify_task(self, connection_id: int) -> None:
+    exc = _verify(connection_id)
+    if exc is not None:
+        _retry(self, exc, connection_id)  # raises Retry while retries remain; the claim stays
+    # Done (or given up): the sweep may queue it again once it is due.
+    sweep.release(connection_id)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def connections_verify_batch_task(self, connection_ids: list[int]) -> None:
+    """The verify sweep's message: a few claimed connections, verified one after another.
+
+    Redelivered after a worker died mid-batch (acks_late), it verifies only those still claimed: each
+    verify releases its claim as it finishes, so none is verified twice. A connection whose verify must
+    wait (429, 5xx) gets a task of its own with the usual retries, and the batch goes on.
+    """
+    for connection_id in sweep.still_claimed(connection_ids):
+        exc = _verify(connection_id)
+        if exc is not None:
+            connection_verify_task.apply_async((connection_id,), countdown=_countdown(exc, 0), retries=1)
+            continue
+        sweep.release(connection_id)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def connection_refresh_task(self, connection_id: int, force: bool = False, ahead_seconds: float | None = None) -> None:
+    # `ahead_seconds`: the refresh sweep's look-ahead. Without it the refresh would use its own shorter
+    # margin and skip what the sweep queued, leaving the renewal to the last minutes before expiry.
+    within = timedelta(seconds=float(ahead_seconds)) if ahead_seconds else services.REFRESH_MARGIN
     try:
-        services.connection_refresh(connection_id=connection_id, force=force)
+        services.connection_refresh(connection_id=connection_id, force=force, within=within)
     except Connection.DoesNotExist:
         logger.info("Connection %s is gone; nothing to refresh", connection_id)
     except services.ConnectionBroken:
@@ -71,7 +101,7 @@ def connections_refresh_due() -> int:
            .values_list("pk", flat=True))
     with sweep.sweep_run(SweepRun.Kind.REFRESH) as run:
         for connection_id in due.iterator(chunk_size=settings.CONNECTION_SWEEP_CHUNK):
-            connection_refresh_task.delay(connection_id)
+            connection_refresh_task.delay(connection_id, ahead_seconds=SWEEP_AHEAD.total_seconds())
             run.queued += 1
     return run.queued
 

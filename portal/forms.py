@@ -4,6 +4,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.db import transaction
 
+from portal.audit_display import action_label, target_kind_label
 from portal.models import Organization, Role
 from portal.models.tenancy import slug_validator, validate_not_reserved
 
@@ -49,6 +50,37 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class ActivityFilterForm(forms.Form):
+    """The Activity page's filters, from the query string. A target is a kind ("runners.runner") or one
+    row of it ("runners.runner:7", what the table's target links carry)."""
+
+    actor = forms.ChoiceField(required=False, label="Who")
+    action = forms.ChoiceField(required=False, label="What")
+    target = forms.ChoiceField(required=False, label="Target")
+
+    def __init__(self, *args, org: Organization, **kwargs):
+        from portal.selectors import audit_filter_values, audit_target_label
+
+        super().__init__(*args, **kwargs)
+        values = audit_filter_values(org)
+        self.fields["actor"].choices = [("", "Anyone")] + [(a, a) for a in values["actor"]]
+        self.fields["action"].choices = [("", "Any action")] + [(a, action_label(a)) for a in values["action"]]
+        targets = [("", "Anything")] + [(t, target_kind_label(t)) for t in values["target"]]
+        kind, _, row = str(self.data.get("target", "")).partition(":")
+        if row and kind in values["target"] and len(row) <= 64:
+            label = audit_target_label(org, kind, row)
+            if label is not None:
+                targets.append((f"{kind}:{row}", f"{target_kind_label(kind)}: {label}"))
+        self.fields["target"].choices = targets
+
+    def filters(self) -> dict[str, str]:
+        """Keyword arguments for `audit_events_for`; call after `is_valid()`."""
+        data = self.cleaned_data
+        kind, _, row = data.get("target", "").partition(":")
+        return {"actor": data.get("actor", ""), "action": data.get("action", ""), "target_type": kind,
+                "target_id": row}
 
 
 class ApiTokenForm(forms.Form):

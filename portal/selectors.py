@@ -59,5 +59,31 @@ def admins_without_mfa(org: Organization) -> list[Membership]:
                 .exclude(Exists(second_factor)).select_related("user").order_by("user__email"))
 
 
-def audit_events_for(org: Organization) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(organization=org).select_related("actor").order_by("-created_at", "-id")
+def audit_events_for(org: Organization, *, actor: str = "", action: str = "", target_type: str = "",
+                     target_id: str = "") -> QuerySet[AuditEvent]:
+    """The org's trail, newest first, narrowed by the Activity page's filters (an empty one is no filter)."""
+    events = AuditEvent.objects.filter(organization=org)
+    for field, value in (("actor_label", actor), ("action", action), ("target_type", target_type),
+                         ("target_id", target_id)):
+        if value:
+            events = events.filter(**{field: value})
+    return events.select_related("actor").order_by("-created_at", "-id")
+
+
+def audit_filter_values(org: Organization) -> dict[str, list[str]]:
+    """What the Activity filters offer: the actors, actions and target kinds the org's trail holds."""
+    # One query for the three lists: the distinct combinations are few (actors x actions x kinds in use).
+    combos = (AuditEvent.objects.filter(organization=org).order_by()
+              .values_list("actor_label", "action", "target_type").distinct())
+    actors, actions, targets = set(), set(), set()
+    for actor, action, target_type in combos:
+        actors.add(actor)
+        actions.add(action)
+        targets.add(target_type)
+    return {"actor": sorted(actors - {""}), "action": sorted(actions - {""}), "target": sorted(targets - {""})}
+
+
+def audit_target_label(org: Organization, target_type: str, target_id: str) -> str | None:
+    """The latest label the trail gave one target, or None when the org's trail never named it."""
+    return (AuditEvent.objects.filter(organization=org, target_type=target_type, target_id=target_id)
+            .order_by("-created_at", "-id").values_list("target_label", flat=True).first())

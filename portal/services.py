@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
-from portal.audit import audit_record
+from portal.audit import audit_change, audit_record
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.models import ApiToken, Invitation, Membership, Organization, Role, User
 from portal.models.tenancy import RESERVED_SLUGS
@@ -77,7 +77,7 @@ def organization_update(*, org: Organization, actor: User, name: str) -> Organiz
     org.name = name
     org.full_clean(validate_unique=False)
     org.save(update_fields=["name"])
-    audit_record(organization=org, actor=actor, action="organization.updated", target=org, before=before,
+    audit_change(organization=org, actor=actor, action="organization.updated", target=org, before=before,
                  after={"name": name})
     return org
 
@@ -128,7 +128,7 @@ def membership_change_role(*, membership: Membership, actor_membership: Membersh
     before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(organization=membership.organization, actor=actor_membership.user, action="membership.role_changed",
+    audit_change(organization=membership.organization, actor=actor_membership.user, action="membership.role_changed",
                  target=membership, target_label=membership.user.email, before=before, after={"role": role})
     return membership
 

@@ -22,8 +22,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
     callback_url = serializers.CharField(read_only=True)
     scopes = serializers.SerializerMethodField()
     runner = serializers.IntegerField(source="runner_id", read_only=True)
-    workspace = serializers.SerializerMethodField(help_text="Bitbucket Cloud: the workspace it is limited to, or "
-                                                            "empty.")
+    workspace = serializers.SerializerMethodField(help_text="Deprecated: `options.workspace` (Bitbucket Cloud: the "
+                                                            "workspace it is limited to), or empty.")
 
     class Meta:
         model = ScmIntegration
@@ -136,8 +136,9 @@ class IntegrationWriteSerializer(serializers.Serializer):
                   "bitbucket-cloud `workspace`. Errors name them `options.<key>`.",
     )
     workspace = StrictCharField(required=False, allow_blank=True, max_length=62,
-                                help_text="Bitbucket Cloud only: limit the shared credential and the repository "
-                                          "picker to this workspace slug; empty for every workspace.")
+                                help_text="Deprecated: send `options.workspace` (bitbucket-cloud: limit the shared "
+                                          "credential and the repository picker to this workspace slug; empty for "
+                                          "every workspace). Still accepted; errors name `options.workspace`.")
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

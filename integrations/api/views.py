@@ -15,7 +15,7 @@ from integrations.api.serializers import (
     IntegrationWriteSerializer,
     SealContextSerializer,
 )
-from integrations.browser_sealing import browser_seal_context
+from integrations.browser_sealing import browser_seal_context, typed_options
 from integrations.forms import ScmIntegrationForm, option_field_name
 from integrations.selectors import integration_get, integration_list
 from integrations.submit import integration_submit
@@ -51,11 +51,14 @@ def _form_data(request, instance=None, *, replace: bool = False) -> dict:
             "client_id": instance.client_id,
             "optional_scopes": list(instance.optional_scopes or []),
             **{option_field_name(k): v for k, v in (instance.options or {}).items()},
-            "workspace": (instance.options or {}).get("workspace", ""),
         }
     validated = dict(serializer.validated_data)
+    options = dict(validated.pop("options", None) or {})
+    if "workspace" in validated:
+        # The top-level `workspace` of earlier versions: `options.workspace` now; an explicit one wins.
+        options.setdefault("workspace", validated.pop("workspace"))
     # Provider options travel as the form's `options.<key>` fields, so errors name them that way.
-    for key, value in (validated.pop("options", None) or {}).items():
+    for key, value in options.items():
         data[option_field_name(key)] = value
     data.update(validated)
     return data
@@ -126,6 +129,8 @@ class SealContextView(GenericAPIView):
             OpenApiParameter("provider", str, description="The provider of a new integration."),
             OpenApiParameter("host", str, description="Its host, for providers that take one."),
             OpenApiParameter("integration", int, description="An existing integration instead."),
+            OpenApiParameter("options.tenant", str, description="Provider options the token URL is built from "
+                             "(azure-devops `options.tenant`), as they will be saved; saved values otherwise."),
         ],
         responses=SealContextSerializer,
     )
@@ -139,7 +144,7 @@ class SealContextView(GenericAPIView):
         try:
             context = browser_seal_context(runner=runner, provider_id=request.query_params.get("provider", ""),
                                            raw_host=request.query_params.get("host", ""), integration=integration,
-                                           browser=False)
+                                           browser=False, raw_options=typed_options(request.query_params))
         except SealError as exc:
             raise ValidationFailed(f"runner: {exc}", fields={"runner": [str(exc)]}) from None
         return Response(SealContextSerializer(context).data)

@@ -18,7 +18,7 @@ from integrations.projects.deliveries import delivery_redeliver
 from integrations.projects.models import Project, WebhookDelivery, WebhookState, new_webhook_secret
 from integrations.providers.http import Forbidden, Gone, NotFound, ProviderError, Unauthorized
 from integrations.providers.projects import ResolvedRepository
-from portal.audit import audit_record
+from portal.audit import audit_change, audit_record
 from portal.errors import Conflict, Unavailable, ValidationFailed
 from portal.models import Organization
 
@@ -95,7 +95,7 @@ def project_update(*, project: Project, actor, prebuilds: bool) -> Project:
         before = project_summary(project)
         project.prebuilds = prebuilds
         project.save(update_fields=["prebuilds", "updated_at"])
-        audit_record(organization=project.organization, actor=actor, action="project.updated", target=project,
+        audit_change(organization=project.organization, actor=actor, action="project.updated", target=project,
                      target_label=project.repository, before=before, after=project_summary(project))
     return project
 

@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal import services
+from portal.audit_display import activity_rows
 from portal.context_processors import remember_org
 from portal.errors import ApplicationError
-from portal.forms import OrganizationCreateForm, OrganizationDeleteForm, OrganizationRenameForm
+from portal.forms import ActivityFilterForm, OrganizationCreateForm, OrganizationDeleteForm, OrganizationRenameForm
 from portal.models import Role
 from portal.selectors import admins_without_mfa, audit_events_for, org_for_user, organizations_for_user
 from portal.views.helpers import paginate, report
@@ -92,8 +93,13 @@ def org_delete(request, org_slug: str):
 @login_required
 def org_activity(request, org_slug: str):
     org, membership = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
-    page = paginate(request, audit_events_for(org))
-    return render(request, "portal/org_activity.html", {"org": org, "membership": membership, "page": page})
+    form = ActivityFilterForm(request.GET, org=org)
+    # An unknown value (a stale link, a hand-edited address) shows its error and filters nothing.
+    page = paginate(request, audit_events_for(org, **(form.filters() if form.is_valid() else {})))
+    rows = activity_rows(page)
+    return render(request, "portal/org_activity.html",
+                  {"org": org, "membership": membership, "page": page, "rows": rows, "form": form,
+                   "filtered": any(request.GET.get(name) for name in form.fields)})
 
 
 @login_required

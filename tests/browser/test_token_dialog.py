@@ -76,7 +76,7 @@ def test_a_shared_token_and_the_workspace_limit_as_admins_and_members_see_them(t
     sign_in(page, w.a.admin.email)
     page.goto(f"/orgs/acme/runners/{tw.cloud.runner_id}/")
     page.locator(f'a[href="/orgs/acme/runners/{tw.cloud.runner_id}/access/{tw.cloud.pk}/"]').first.click()
-    page.fill("#id_workspace", "acme")
+    page.fill("[name='options.workspace']", "acme")
     shoot(page, "repository-access-workspace")
     page.click("#access-form button[type=submit]")
     expect(page.locator("body")).to_contain_text("Saved Bitbucket Cloud")

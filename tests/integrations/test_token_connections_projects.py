@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def limit_workspace(integration: ScmIntegration, actor, workspace: str) -> ScmIntegration:
-    form = ScmIntegrationForm({"provider": integration.provider, "pat_enabled": "on", "workspace": workspace},
+    form = ScmIntegrationForm({"provider": integration.provider, "pat_enabled": "on", "options.workspace": workspace},
                               instance=integration, runner=integration.runner)
     return integration_submit(form=form, actor=actor).integration
 
@@ -85,20 +85,30 @@ def test_the_dialog_and_the_api_keep_the_workspace_in_the_options(token_world, c
     tw, w = token_world, token_world.world
     url = reverse("integration_edit", args=["acme", tw.cloud.runner_id, tw.cloud.pk])
     modal = client_for(w.a.admin).get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert 'name="workspace"' in modal and "Workspace (optional)" in modal
+    assert 'name="options.workspace"' in modal and "Workspace (optional)" in modal
     server_url = reverse("integration_edit", args=["acme", tw.server.runner_id, tw.server.pk])
-    assert 'name="workspace"' not in client_for(w.a.admin).get(server_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "workspace" not in client_for(w.a.admin).get(server_url, HTTP_HX_REQUEST="true").content.decode()
 
-    saved = client_for(w.a.admin).post(url, {"provider": "bitbucket-cloud", "pat_enabled": "on", "workspace": "Acme"})
+    bad = client_for(w.a.admin).post(url, {"provider": "bitbucket-cloud", "pat_enabled": "on",
+                                           "options.workspace": "no spaces"})
+    assert bad.status_code == 200 and "A workspace slug is lower-case letters" in bad.content.decode()
+    saved = client_for(w.a.admin).post(url, {"provider": "bitbucket-cloud", "pat_enabled": "on",
+                                             "options.workspace": "Acme"})
     assert saved.status_code == 302
     assert ScmIntegration.objects.get(pk=tw.cloud.pk).options == {"workspace": "acme"}
 
     api = api_client_for(w.a.admin)
     detail = f"/api/v1/orgs/acme/runners/{tw.cloud.runner_id}/integrations/{tw.cloud.pk}/"
-    assert api.get(detail).json()["workspace"] == "acme"
-    assert api.patch(detail, {"oauth_enabled": False}, format="json").json()["workspace"] == "acme"  # kept
+    body = api.get(detail).json()
+    assert body["options"] == {"workspace": "acme"} and body["workspace"] == "acme"  # the old field still reads
+    assert api.patch(detail, {"oauth_enabled": False}, format="json").json()["options"] == {"workspace": "acme"}
+    bad = api.patch(detail, {"options": {"workspace": "no spaces allowed"}}, format="json")
+    assert bad.status_code == 400 and "options.workspace" in bad.json()["error"]["fields"]
+    assert api.patch(detail, {"options": {"workspace": "Other"}}, format="json").json()["options"] == {
+        "workspace": "other"}
+    # The top-level `workspace` of earlier versions is still accepted, checked the same way.
     bad = api.patch(detail, {"workspace": "no spaces allowed"}, format="json")
-    assert bad.status_code == 400 and "workspace" in bad.json()["error"]["fields"]
+    assert bad.status_code == 400 and "options.workspace" in bad.json()["error"]["fields"]
     assert api.patch(detail, {"workspace": ""}, format="json").json()["workspace"] == ""
     assert ScmIntegration.objects.get(pk=tw.cloud.pk).options == {}
 

@@ -14,7 +14,7 @@ from integrations.providers.base import BaseProvider
 from integrations.providers.bitbucket_cloud import context, demo, repositories, tokens
 from integrations.providers.bitbucket_cloud.client import BitbucketCloudClient
 from integrations.providers.bitbucket_cloud.context_reader import CloudContextReader
-from integrations.providers.bitbucket_cloud.spec import SCOPE_IMPLICATIONS, SPEC
+from integrations.providers.bitbucket_cloud.spec import OPTION_FIELDS, SCOPE_IMPLICATIONS, SPEC
 from integrations.providers.http import DEFAULT_TIMEOUT, Credential
 from integrations.providers.protocol import DemoApp, TokenCheck
 
@@ -27,6 +27,8 @@ class BitbucketCloud(BaseProvider):
     # Resolution (default branch, branch or tag, pull request source) over this provider's client.
     context_reader = CloudContextReader
     scope_implications = SCOPE_IMPLICATIONS
+    # The workspace an org admin may limit the integration to (the picker, shared credentials).
+    option_fields = OPTION_FIELDS
     oauth_connect = True
     projects = repositories.PROJECTS
     token_kinds = tokens.TOKEN_KINDS

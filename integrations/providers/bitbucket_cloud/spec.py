@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from integrations.providers.base import ProviderSpec, Scope
+from integrations.providers.protocol import OptionField
 
 SPEC = ProviderSpec(
     id="bitbucket-cloud",
@@ -33,6 +34,19 @@ SPEC = ProviderSpec(
     client_auth="basic",
     # A code leaked from one browser must be useless in another's flow (Bitbucket Cloud supports PKCE).
     pkce=True,
+)
+
+OPTION_FIELDS = (
+    OptionField(
+        key="workspace", label="Workspace (optional)", placeholder="acme", max_length=62, lower=True,
+        help_text="Limit the organization's shared credential and the repository picker to this Bitbucket "
+                  "workspace (its slug, as in bitbucket.org/<workspace>/). Empty: every workspace the connection "
+                  "can see.",
+        # Workspace slugs: lower-case letters, digits, dashes and underscores.
+        pattern=r"[a-z0-9][a-z0-9_-]{0,61}",
+        pattern_message="A workspace slug is lower-case letters, digits, dashes and underscores "
+                        "(as in bitbucket.org/<workspace>/).",
+    ),
 )
 
 # A broader Bitbucket Cloud scope includes the narrower ones, so "repository:write" satisfies "repository".
