@@ -16,7 +16,8 @@ os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 wsgi_app = "portal.asgi:application"
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "uvicorn.workers.UvicornWorker"
+# The uvicorn-worker package: uvicorn's own `uvicorn.workers` module is deprecated in its favour.
+worker_class = "uvicorn_worker.UvicornWorker"
 # A long poll lasts up to RUNNER_LONG_POLL_SECONDS (20 s): a restart lets it finish, and so does the balancer.
 graceful_timeout = 30
 # The arbiter kills a worker whose event loop has not checked in for this long. Booting Django on a busy

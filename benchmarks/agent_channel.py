@@ -41,7 +41,11 @@ WEB_PROCESSES = int(os.environ.get("WEB_PROCESSES", "2"))
 BEFORE_AGENTS = int(os.environ.get("BEFORE_AGENTS", "16"))
 IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "30"))
 WAIT = 20.0
-SETTLE_SECONDS = 35.0  # past every agent's first heartbeat (30 s): the idle window is the steady state
+# Past every agent's first heartbeat, so the idle window is the steady state: an agent heartbeats before
+# the first poll that starts 30 s after its last one, i.e. by about 42 s with 20 s polls, and each first
+# heartbeat writes its agent version once. PostgreSQL's transaction counters then lag by up to 10 s (a
+# backend reports them when idle): with 35 s, a third of the fleet's first heartbeats counted as "idle".
+SETTLE_SECONDS = 60.0
 ROUND_TRIPS = 200
 ROUND_TRIP_SECONDS = 90.0  # the old channel under a loaded machine may not manage 200 in reasonable time
 CONCURRENCY = 8

@@ -3,12 +3,15 @@ authenticate.
 
 Trusted only while this process hears the runner channel (runners.wakeup): every save or delete of a
 Runner is announced there and drops its entry in every process, and losing the channel empties the
-cache. Entries also expire after RUNNER_CREDENTIAL_CACHE_SECONDS, a bound on anything missed.
+cache. Entries also expire after RUNNER_CREDENTIAL_CACHE_SECONDS (an hour), a bound on a change made
+behind the ORM's back (a queryset `update()` sends no signal). The expiry is spread over its last
+quarter: a fleet that connected together would otherwise come back to the database together.
 """
 
 from __future__ import annotations
 
 import copy
+import random
 import threading
 import time
 
@@ -46,7 +49,7 @@ def put(credential_hash: str, runner, *, read_at_generation: int) -> None:
             return
         if len(_entries) > 50_000:
             _entries.clear()
-        _entries[credential_hash] = (copy.copy(runner), time.monotonic() + ttl)
+        _entries[credential_hash] = (copy.copy(runner), time.monotonic() + ttl * random.uniform(0.75, 1.0))
 
 
 def note_fields(runner_id: int, fields: dict) -> None:

@@ -15,7 +15,7 @@ from integrations.api.serializers import (
     IntegrationWriteSerializer,
     SealContextSerializer,
 )
-from integrations.browser_sealing import browser_seal_context
+from integrations.browser_sealing import browser_seal_context, typed_options
 from integrations.forms import ScmIntegrationForm, option_field_name
 from integrations.selectors import integration_get, integration_list
 from integrations.submit import integration_submit
@@ -129,6 +129,8 @@ class SealContextView(GenericAPIView):
             OpenApiParameter("provider", str, description="The provider of a new integration."),
             OpenApiParameter("host", str, description="Its host, for providers that take one."),
             OpenApiParameter("integration", int, description="An existing integration instead."),
+            OpenApiParameter("options.tenant", str, description="Provider options the token URL is built from "
+                             "(azure-devops `options.tenant`), as they will be saved; saved values otherwise."),
         ],
         responses=SealContextSerializer,
     )
@@ -142,7 +144,7 @@ class SealContextView(GenericAPIView):
         try:
             context = browser_seal_context(runner=runner, provider_id=request.query_params.get("provider", ""),
                                            raw_host=request.query_params.get("host", ""), integration=integration,
-                                           browser=False)
+                                           browser=False, raw_options=typed_options(request.query_params))
         except SealError as exc:
             raise ValidationFailed(f"runner: {exc}", fields={"runner": [str(exc)]}) from None
         return Response(SealContextSerializer(context).data)

@@ -104,9 +104,8 @@ class TokenConnectionForm(forms.Form):
         if not _LOGIN.match(login):
             self.add_error("login", "This has characters a login cannot have (a colon or a line break).")
             return ""
-        if kind.id == "api-token" and not _EMAIL.match(login):
-            self.add_error("login", "An API token goes with your Atlassian account email (name@example.com), not "
-                                    "your Bitbucket username.")
+        if kind.login_email_message and not _EMAIL.match(login):
+            self.add_error("login", kind.login_email_message)
         return login
 
 

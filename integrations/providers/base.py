@@ -149,12 +149,15 @@ class BaseProvider:
                     options: Mapping[str, str]) -> TokenCheck:
         raise NotSupportedYet(f"{self.spec.name}: the portal does not accept pasted tokens yet.")
 
-    def clean_options(self, raw: Mapping[str, str]) -> dict[str, str]:
+    def clean_options(self, raw: Mapping[str, str], *, only: Iterable[str] | None = None) -> dict[str, str]:
         """The declared options from `raw` (anything else is dropped), trimmed and checked; raises a
-        `ValidationError` keyed by option key. An empty optional value takes the field's default."""
+        `ValidationError` keyed by option key. An empty optional value takes the field's default.
+        `only`: check and return just these keys (the ones a token URL is built from)."""
         cleaned: dict[str, str] = {}
         errors: dict[str, str] = {}
         for option in self.option_fields:
+            if only is not None and option.key not in only:
+                continue
             value = raw.get(option.key)
             value = value.strip() if isinstance(value, str) else ""
             if option.lower:

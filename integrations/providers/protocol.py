@@ -134,6 +134,8 @@ class TokenKind:
     token_label: str = "Token"
     login_label: str = ""  # what goes with the token ("Atlassian account email"); "" when nothing does
     login_required: bool = False
+    # The login is an email address; this says so when it is not ("" = any login).
+    login_email_message: str = ""
     how_to: str = ""  # where to create it on the provider and what to tick, in a sentence or two
     docs_url: str = ""
     shareable: bool = False  # an org admin may enter it once for every member of the org
@@ -212,7 +214,7 @@ class Provider(Protocol):
 
     option_fields: tuple[OptionField, ...]
 
-    def clean_options(self, raw: Mapping[str, str]) -> dict[str, str]: ...
+    def clean_options(self, raw: Mapping[str, str], *, only: Iterable[str] | None = None) -> dict[str, str]: ...
 
     def authorize_url(self, host: str, options: Mapping[str, str]) -> str: ...
 

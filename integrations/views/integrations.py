@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
 from integrations import services
-from integrations.browser_sealing import browser_seal_context
+from integrations.browser_sealing import browser_seal_context, typed_options
 from integrations.forms import ScmIntegrationForm
 from integrations.hosts import host_for_callback
 from integrations.models.integration import callback_url_for, oauth_key_for
@@ -137,7 +137,8 @@ def integration_seal_context(request, org_slug: str, runner_id: int):
         if integration_id.isdigit() else None
     try:
         context = browser_seal_context(runner=runner, provider_id=request.GET.get("provider", ""),
-                                       raw_host=request.GET.get("host", ""), integration=integration)
+                                       raw_host=request.GET.get("host", ""), integration=integration,
+                                       raw_options=typed_options(request.GET))
     except SealError as exc:
         return JsonResponse({"error": {"code": "cannot_seal_here", "message": str(exc)}}, status=409)
     return JsonResponse(context, headers={"Cache-Control": "no-store"})

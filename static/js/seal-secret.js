@@ -63,6 +63,9 @@
     const value = (name) => (form.elements[name] ? form.elements[name].value : "");
     const query = new URLSearchParams({ provider: value("provider"), host: value("host"),
       integration: form.getAttribute("data-integration") || "" });
+    // Provider options as typed, saved or not: an Entra tenant is part of the token URL sealed beside the secret.
+    Array.from(form.elements).filter((el) => el.name && el.name.startsWith("options."))
+      .forEach((el) => query.set(el.name, el.value));
     const response = await fetch(form.getAttribute("data-seal-context") + "?" + query,
       { credentials: "same-origin", headers: { Accept: "application/json" } });
     const context = await response.json().catch(() => ({}));

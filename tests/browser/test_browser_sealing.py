@@ -117,3 +117,38 @@ def test_without_javascript_the_portal_seals_and_says_so(sealing_world, agent_ru
     # Sealed by the portal, to the runner's post-quantum hybrid key.
     assert json.loads(integration.client_secret_sealed)["suite"] == agent_runner.hybrid_key_suite
     assert integration.secret_state == "set" and SECRET not in integration.client_secret_sealed
+
+
+def test_an_unsaved_entra_tenant_is_sealed_with_the_secret(sealing_world, agent_runner, browser_context, settings):
+    """The tenant is part of the token URL sealed beside the secret: the browser seals with the tenant as typed,
+    not as saved, so the agent (asked at once) finds the token URL it expects."""
+    settings.MICROSOFT_ENTRA_URL = "https://login.entra.example"
+    page = browser_context.new_page()
+    sign_in(page, sealing_world.a.admin.email)
+    page.goto(f"/orgs/acme/runners/{agent_runner.pk}/")
+    page.click("#add-provider")
+    modal = page.locator(".modal")
+    modal.get_by_label("Azure DevOps").check()
+    modal.get_by_role("button", name="Continue").click()
+    expect(modal.locator("#secret-sealing-note")).to_contain_text("Sealed in this browser")
+    modal.get_by_label("Organization").fill("fabrikam")
+    modal.get_by_label("Microsoft Entra tenant").fill("contoso.onmicrosoft.com")
+    modal.get_by_label("Application (client) ID").fill("app-id-1")
+    modal.get_by_label("Client secret").fill(SECRET)
+    modal.get_by_role("button", name="Save").click()
+
+    row = page.locator('#access-list tr[data-provider="azure-devops"]')
+    expect(row.locator(".secret-state")).to_have_text("set")
+    integration = ScmIntegration.objects.get()
+    assert integration.token_url == "https://login.entra.example/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    assert integration.sealed_by_caller and integration.secret_state == "set"
+
+    # Another tenant and a new secret in one save: sealed for the new tenant, not the saved one.
+    page.locator(f'a[href="/orgs/acme/runners/{agent_runner.pk}/access/{integration.pk}/"]').first.click()
+    modal.get_by_label("Microsoft Entra tenant").fill("fabrikam.onmicrosoft.com")
+    modal.get_by_label("Client secret").fill(SECRET + "-2")
+    modal.get_by_role("button", name="Save").click()
+    expect(page.locator("#access-form")).to_be_hidden()
+    expect(row.locator(".secret-state")).to_have_text("set")
+    integration.refresh_from_db()
+    assert "/fabrikam.onmicrosoft.com/" in integration.token_url and integration.secret_state == "set"

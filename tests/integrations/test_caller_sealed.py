@@ -156,6 +156,29 @@ def test_seal_context_gives_the_browser_what_it_binds_to(world, agent, client_fo
     assert client_for(world.b.owner).get(url, {"provider": "github"}).status_code == 404
 
 
+def test_seal_context_builds_the_token_url_from_the_options_as_typed(world, agent, client_for, api_client_for,
+                                                                     settings):
+    settings.MICROSOFT_ENTRA_URL = "https://login.entra.example"
+    runner, _ = agent
+    url = reverse("integration_seal_context", args=["acme", runner.pk])
+    admin = client_for(world.a.admin)
+    assert admin.get(url, {"provider": "azure-devops"}).json()["token_url"] == \
+        "https://login.entra.example/organizations/oauth2/v2.0/token"
+    typed = admin.get(url, {"provider": "azure-devops", "options.tenant": " Contoso.onmicrosoft.com "}).json()
+    assert typed["token_url"] == "https://login.entra.example/Contoso.onmicrosoft.com/oauth2/v2.0/token"
+    bad = admin.get(url, {"provider": "azure-devops", "options.tenant": "not a tenant"})
+    assert bad.status_code == 409 and "Correct the Microsoft Entra tenant first" in bad.json()["error"]["message"]
+    # A saved integration: the saved tenant unless another is typed; an option that is not in the URL is ignored.
+    integration = ScmIntegration.objects.create(organization=world.a.org, runner=runner, provider="azure-devops",
+                                                host="https://dev.azure.com", pat_enabled=True,
+                                                options={"organization": "fabrikam", "tenant": "saved.example"})
+    saved = admin.get(url, {"integration": integration.pk, "options.organization": "!!"}).json()
+    assert saved["token_url"] == "https://login.entra.example/saved.example/oauth2/v2.0/token"
+    api_url = reverse("api_integration_seal_context", args=["acme", runner.pk])
+    over_api = api_client_for(world.a.admin).get(api_url, {"integration": integration.pk, "options.tenant": "t2"})
+    assert over_api.json()["token_url"] == "https://login.entra.example/t2/oauth2/v2.0/token"
+
+
 def test_the_dialog_says_where_the_secret_is_sealed(world, agent, client_for):
     runner, _ = agent
     page = client_for(world.a.admin).get(reverse("integration_add", args=["acme", runner.pk]), {"provider": "github"})

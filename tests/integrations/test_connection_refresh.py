@@ -14,6 +14,7 @@ from integrations.connections import services
 from integrations.models import Connection
 from integrations.models.connection import Status
 from tests.integrations.oauth_fixtures import callback_path, consent, start_connect
+from tests.runners.channel_servers import open_connections_to, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REFRESH = {"grant_type": "refresh_token"}
@@ -129,9 +130,12 @@ def test_runner_offline_during_refresh_is_transient_not_broken(oauth_world):
     make_due(connection)
     from runners.models import Runner
 
-    Runner.objects.filter(pk=oauth_world.runner.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
     oauth_world.runner.agent_process.terminate()
     oauth_world.runner.agent_process.wait(timeout=10)
+    # A poll the agent sent just before it died may still be on its way through the live server and would
+    # mark the runner seen again: only once the server has closed every connection has it handled them all.
+    assert wait_until(lambda: open_connections_to(oauth_world.live_url) == 0, 30)
+    Runner.objects.filter(pk=oauth_world.runner.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
 
     with pytest.raises(services.ConnectionTransientError, match="offline"):
         services.connection_refresh(connection_id=connection.pk)

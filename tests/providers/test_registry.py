@@ -92,3 +92,26 @@ def test_only_providers_with_self_hosted_instances_probe_a_host():
     for provider in PROVIDERS.values():
         if provider.spec.id != "bitbucket-server":
             assert provider.probe_host("https://git.example.com", timeout=timeout, oauth_enabled=True) is None
+
+
+def test_no_code_outside_the_provider_packages_names_a_provider_id():
+    """Behaviour per provider lives in its package: outside `integrations/providers/` (and the emulator, which
+    plays the providers) no module, template or script branches on or looks up a provider by its id."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    ids = "|".join(re.escape(pid) for pid in PROVIDERS)
+    literal = re.compile(rf"""["']({ids})["']""")
+    found = []
+    for top in ("integrations", "runners", "environments", "portal", "control", "templates", "static/js"):
+        for path in (root / top).rglob("*"):
+            if path.suffix not in (".py", ".html", ".js") or "migrations" in path.parts:
+                continue
+            relative = path.relative_to(root)
+            if relative.parts[:2] == ("integrations", "providers"):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if literal.search(line):
+                    found.append(f"{relative}:{number}: {line.strip()}")
+    assert found == []

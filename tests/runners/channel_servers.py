@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from django.db import connection
@@ -30,6 +32,24 @@ def wait_until(condition, seconds: float = 30.0, step: float = 0.05) -> bool:
     return condition()
 
 
+def open_connections_to(url: str) -> int:
+    """Connections the server at `url` (on this machine) has not closed yet, from /proc/net/tcp{,6}.
+
+    A server closes a connection only after handling every request on it, so 0 means nothing a
+    departed client sent is still being handled: a barrier that needs no sleep.
+    """
+    port = urlsplit(url).port
+    open_states = {"01", "08"}  # ESTABLISHED, CLOSE_WAIT (the client hung up, the server has not yet)
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as fh:
+            for line in list(fh)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] in open_states:
+                    count += 1
+    return count
+
+
 def database_url() -> str:
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
@@ -43,8 +63,10 @@ class PortalProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"{name}.log"
+        # PGAPPNAME names this process's database connections, so a test can see when it listens.
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DATABASE_URL": database_url(),
-               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url}
+               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url, "PGAPPNAME": name}
+        self.name = name
         env.update({key: str(value) for key, value in settings.items()})
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -62,6 +84,13 @@ class PortalProcess:
             return httpx.get(f"{self.url}/api/runner/v1/me", timeout=1).status_code == 401
         except httpx.HTTPError:
             return False
+
+    def listening(self) -> bool:
+        """This process holds its runner-channel LISTEN connection (it started with its first waiting agent)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = %s AND query = %s", [self.name, "LISTEN runner_channel"])
+            return cursor.fetchone()[0] > 0
 
     def stop(self) -> None:
         if self.process.poll() is None:

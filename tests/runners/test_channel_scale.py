@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from runners import channel
 from runners.models import RunnerJob
@@ -67,10 +68,12 @@ def test_a_job_created_in_one_process_wakes_the_agent_waiting_in_another(world, 
         first, first_token = create_runner(world.a.org, world.a.admin, name="on-a")
         second, second_token = create_runner(world.a.org, world.a.admin, name="on-b")
         with real_agent(web_a, first_token, tmp_path / "a"), real_agent(web_b, second_token, tmp_path / "b"):
+            # Each process listens once its agent's first poll arrived. From then on a poll either waits (the
+            # job's notification wakes it) or arrives after the job (the notification left a hint): with the
+            # sweep at 600 s, only a notification gets the job to the agent within the bound below.
+            assert wait_until(lambda: web_a.listening() and web_b.listening(), 60), web_a.output()[-2000:]
             for runner in (first, second):
                 runner.refresh_from_db()
-                # Let the agent settle into its long poll first: the job must wake it, not find it arriving.
-                time.sleep(1.0)
                 started = time.monotonic()
                 answer = channel.runner_ping(runner, timeout=10)
                 elapsed = time.monotonic() - started
@@ -86,9 +89,10 @@ def test_a_lost_notification_is_delivered_by_the_safety_net(world, tmp_path):
 
         async def scenario():
             async with httpx.AsyncClient(timeout=30) as client:
+                since = timezone.now()
                 poll = asyncio.ensure_future(client.get(f"{web.url}/api/runner/v1/jobs/next?wait=15",
                                                         headers={"Authorization": f"Runner {reg.credential}"}))
-                await asyncio.sleep(0.5)
+                assert await asyncio.to_thread(_arrived, [reg.runner.pk], since)  # the poll is waiting
                 # Written straight to the table: no NOTIFY, as if the notification had been lost.
                 job = await asyncio.to_thread(_job_without_notification, reg.runner)
                 started = time.monotonic()
@@ -115,6 +119,20 @@ def _job_without_notification(runner) -> RunnerJob:
         connections.close_all()
 
 
+def _arrived(runner_ids: list[int], since) -> bool:
+    """Every one of these runners' polls has arrived: a poll registers its waiter, then writes last-seen
+    (at once: the test settings batch nothing)."""
+    from django.db import connections
+
+    from runners.models import Runner
+
+    try:
+        return wait_until(lambda: Runner.objects.filter(pk__in=runner_ids, last_seen_at__gte=since).count()
+                          == len(runner_ids), 60, 0.2)
+    finally:
+        connections.close_all()
+
+
 def _connections_to_test_db() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -131,10 +149,11 @@ def test_200_waiting_agents_do_not_exhaust_the_database_connections(world, tmp_p
         async def scenario():
             limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
             async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+                since = timezone.now()
                 polls = [asyncio.ensure_future(client.get(f"{web.url}/api/runner/v1/jobs/next?wait=20",
                                                           headers={"Authorization": f"Runner {r.credential}"}))
                          for r in runners]
-                await asyncio.sleep(5)  # all 200 are waiting now
+                assert await asyncio.to_thread(_arrived, [r.runner.pk for r in runners], since)  # all 200 wait
                 during = await asyncio.to_thread(_connections_to_test_db)
                 answer = asyncio.ensure_future(asyncio.to_thread(_ping_and_close, chosen.runner))
                 responses = await asyncio.gather(*polls)

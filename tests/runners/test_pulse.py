@@ -46,11 +46,23 @@ def test_many_pulses_cost_one_update(world, clock, django_assert_num_queries):
     assert all(runner.status == "online" for runner in Runner.objects.all())
 
 
+def test_agents_that_only_re_poll_after_each_full_long_poll_stay_in_the_batch(world, clock, django_assert_num_queries):
+    runners = [register_runner(world.a.org, world.a.admin, name=f"r{i}").runner for i in range(20)]
+    for runner in runners:
+        services.runner_seen(runner=runner)
+    for _ in range(3):
+        clock.value += 20.5  # each agent's next poll, after a full 20 s wait answered 204
+        with django_assert_num_queries(1):  # the batch, not a row per agent
+            for runner in runners:
+                services.runner_seen(runner=runner)
+    assert all(runner.status == "online" for runner in Runner.objects.all())
+
+
 def test_a_runner_not_written_lately_is_written_at_once(world, clock, django_assert_num_queries):
     runner = register_runner(world.a.org, world.a.admin).runner
     services.runner_seen(runner=runner)
     Runner.objects.filter(pk=runner.pk).update(last_seen_at=None)
-    clock.value += 30  # beyond a third of the online window: the stored value may be getting old
+    clock.value += 31  # beyond half the online window: the stored value may be getting old
     with django_assert_num_queries(1):
         services.runner_seen(runner=runner)
     runner.refresh_from_db()

@@ -8,7 +8,10 @@ import threading
 import pytest
 
 from runners import wakeup
+from runners.selectors import runner_for_credential
 from runners.wakeup import ANSWER, JOB, Hub
+from tests.runners.channel_servers import wait_until
+from tests.runners.conftest import register_runner
 
 
 @pytest.fixture
@@ -72,3 +75,25 @@ def test_listeners_hear_every_notification_and_a_broken_one_harms_nobody(in_proc
     finally:
         hub.remove(waiter)
         hub.stop()
+
+
+@pytest.mark.django_db
+def test_a_re_polling_agent_authenticates_from_memory_until_its_runner_changes(
+        world, in_process, django_assert_num_queries, django_capture_on_commit_callbacks):
+    reg = register_runner(world.a.org, world.a.admin)
+    waiter = wakeup.hub.add(JOB, reg.runner.pk)  # an agent waits: this process hears the channel
+    try:
+        assert wait_until(lambda: wakeup.hub.listening, 10)
+        assert runner_for_credential(reg.credential).pk == reg.runner.pk  # the first call reads the row
+        with django_assert_num_queries(0):  # re-polls, reconnects and heartbeats: no query to authenticate
+            for _ in range(5):
+                assert runner_for_credential(reg.credential).pk == reg.runner.pk
+        with django_capture_on_commit_callbacks(execute=True):
+            reg.runner.save(update_fields=["name"])  # any change is announced, in every process
+        with django_assert_num_queries(1):
+            assert runner_for_credential(reg.credential).pk == reg.runner.pk
+        with django_capture_on_commit_callbacks(execute=True):
+            reg.runner.delete()  # announced too: the cached credential stops working at once
+        assert runner_for_credential(reg.credential) is None
+    finally:
+        wakeup.hub.remove(waiter)

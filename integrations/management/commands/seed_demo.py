@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--access",
             metavar="EMULATOR_URL",
-            help="configure Bitbucket Cloud and Server on the registered demo runner against the emulator",
+            help="configure every provider with a demo OAuth app (Provider.demo_app) on the registered demo runner "
+                 "against the emulator",
         )
 
     def handle(self, *args, **options) -> None:

@@ -28,6 +28,8 @@ TOKEN_KINDS = (
     TokenKind(
         id=API_TOKEN, label="API token", token_label="API token", login_label="Atlassian account email",
         login_required=True, shareable=True,
+        login_email_message="An API token goes with your Atlassian account email (name@example.com), not your "
+                            "Bitbucket username.",
         how_to="On bitbucket.org: your avatar → Account settings → Security → Create and manage API tokens → "
                "Create API token with scopes → Bitbucket. Tick read:user, read:workspace, read:repository and "
                "read:pullrequest (and read:webhook + write:webhook if org admins will create projects with it). "
