@@ -79,9 +79,12 @@ def connections_verify_batch_task(self, connection_ids: list[int]) -> None:
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)
-def connection_refresh_task(self, connection_id: int, force: bool = False) -> None:
+def connection_refresh_task(self, connection_id: int, force: bool = False, ahead_seconds: float | None = None) -> None:
+    # `ahead_seconds`: the refresh sweep's look-ahead. Without it the refresh would use its own shorter
+    # margin and skip what the sweep queued, leaving the renewal to the last minutes before expiry.
+    within = timedelta(seconds=float(ahead_seconds)) if ahead_seconds else services.REFRESH_MARGIN
     try:
-        services.connection_refresh(connection_id=connection_id, force=force)
+        services.connection_refresh(connection_id=connection_id, force=force, within=within)
     except Connection.DoesNotExist:
         logger.info("Connection %s is gone; nothing to refresh", connection_id)
     except services.ConnectionBroken:
@@ -98,7 +101,7 @@ def connections_refresh_due() -> int:
            .values_list("pk", flat=True))
     with sweep.sweep_run(SweepRun.Kind.REFRESH) as run:
         for connection_id in due.iterator(chunk_size=settings.CONNECTION_SWEEP_CHUNK):
-            connection_refresh_task.delay(connection_id)
+            connection_refresh_task.delay(connection_id, ahead_seconds=SWEEP_AHEAD.total_seconds())
             run.queued += 1
     return run.queued
 

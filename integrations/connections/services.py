@@ -103,13 +103,14 @@ def connection_save_oauth(*, integration: ScmIntegration, user, identity: Identi
         return connection
 
 
-def _needs_refresh(connection: Connection, *, force: bool, rejected_access_token: str | None) -> bool:
+def _needs_refresh(connection: Connection, *, force: bool, rejected_access_token: str | None,
+                   within: timedelta = REFRESH_MARGIN) -> bool:
     if rejected_access_token is not None:
         # Someone else already replaced the token the caller saw fail: use theirs.
         return connection.access_token == rejected_access_token
     if force:
         return True
-    return connection.expires_at is not None and connection.expires_at <= timezone.now() + REFRESH_MARGIN
+    return connection.expires_at is not None and connection.expires_at <= timezone.now() + within
 
 
 # SQLite (the demo) takes its one write lock for a whole transaction (BEGIN IMMEDIATE), and the runner's
@@ -122,9 +123,9 @@ def _refresh_lock():
     return _sqlite_refresh_lock if db_connection.vendor == "sqlite" else transaction.atomic()
 
 
-def connection_refresh(*, connection_id: int, force: bool = False,
-                       rejected_access_token: str | None = None) -> Connection:
-    """Refresh an OAuth token through the runner, under the connection's row lock.
+def connection_refresh(*, connection_id: int, force: bool = False, rejected_access_token: str | None = None,
+                       within: timedelta = REFRESH_MARGIN) -> Connection:
+    """Refresh an OAuth token through the runner, under the connection's row lock, if it expires `within`.
 
     Two workers refreshing at once: the second waits for the lock, re-reads the row, sees the new
     token and returns it; only one refresh reaches the provider. Rotating refresh tokens make this
@@ -135,7 +136,7 @@ def connection_refresh(*, connection_id: int, force: bool = False,
     with _refresh_lock():
         connection = (Connection.objects.select_for_update(of=("self",))
                       .select_related("integration__runner", "integration__organization").get(pk=connection_id))
-        if connection.method != Method.OAUTH or not _needs_refresh(connection, force=force,
+        if connection.method != Method.OAUTH or not _needs_refresh(connection, force=force, within=within,
                                                                    rejected_access_token=rejected_access_token):
             return connection
         try:

@@ -101,7 +101,9 @@ def _apply_check(connection: Connection, check: TokenCheck) -> None:
     connection.warnings = list(check.warnings)
     # Bitbucket says nothing about a token's expiry; a provider that does fills it in.
     connection.expires_at = check.expires_at
-    connection.status = Status.ACTIVE
+    # A token the provider says dies within a week needs replacing: "expiring", and the page says when.
+    dies_soon = check.expires_at is not None and check.expires_at <= timezone.now() + EXPIRING_WITHIN
+    connection.status = Status.EXPIRING if dies_soon else Status.ACTIVE
     connection.last_error = ""
     connection.last_verified_at = timezone.now()
     connection.broken_notified_at = None
@@ -183,9 +185,6 @@ def connection_verify_token(connection: Connection) -> Connection:
         raise ConnectionTransientError(message, retry_after=getattr(exc, "retry_after", None)) from None
     before = connection.status
     _apply_check(connection, check)
-    # A token the provider says dies within a week needs replacing: "expiring", and the page says when.
-    if connection.expires_at is not None and connection.expires_at <= now + EXPIRING_WITHIN:
-        connection.status = Status.EXPIRING
     if connection.status != before:
         connection.status_changed_at = now
     connection.save()

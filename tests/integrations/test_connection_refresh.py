@@ -57,6 +57,28 @@ def test_refresh_goes_through_the_agent_and_keeps_the_rotated_token(oauth_world,
     assert services.connection_verify(connection_id=connection.pk).status == Status.ACTIVE
 
 
+def test_a_token_about_to_expire_is_refreshed_before_it_expires_and_never_shows_broken(oauth_world, mailoutbox):
+    connection = connect(oauth_world)
+    old_access = connection.access_token
+    expires = timezone.now() + timedelta(minutes=15)
+    Connection.objects.filter(pk=connection.pk).update(expires_at=expires)
+    assert services.connection_verify(connection_id=connection.pk).status == Status.ACTIVE  # still works
+    assert refresh_calls(oauth_world) == []  # 15 minutes left: the verify leaves it to the refresh sweep
+
+    assert tasks.connections_refresh_due() == 1  # beat, every 5 minutes, looks 20 minutes ahead
+
+    row = Connection.objects.get(pk=connection.pk)
+    assert row.access_token != old_access and row.expires_at > expires + timedelta(minutes=30)
+    assert len(refresh_calls(oauth_world)) == 1 and timezone.now() < expires  # before, not after, expiry
+    assert (row.status, row.broken_notified_at, mailoutbox) == (Status.ACTIVE, None, [])
+
+    # Closer still (within the 10-minute margin), a verify renews the token itself before asking.
+    Connection.objects.filter(pk=connection.pk).update(expires_at=timezone.now() + timedelta(minutes=5))
+    assert services.connection_verify(connection_id=connection.pk).status == Status.ACTIVE
+    assert len(refresh_calls(oauth_world)) == 2
+    assert Connection.objects.get(pk=connection.pk).expires_at > timezone.now() + timedelta(minutes=30)
+
+
 def test_a_token_that_is_not_due_is_not_refreshed(oauth_world):
     connection = connect(oauth_world)
     assert services.connection_refresh(connection_id=connection.pk).access_token == connection.access_token
