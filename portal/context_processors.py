@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import F
 
 from portal.models import Role
@@ -32,3 +33,16 @@ def current_org(request) -> dict:
 def remember_org(request, slug: str) -> None:
     if getattr(request, "session", None) is not None and request.session.get(LAST_ORG_SESSION_KEY) != slug:
         request.session[LAST_ORG_SESSION_KEY] = slug
+
+
+# Backends that keep mail on this machine instead of sending it (the demo's default: the console).
+_KEPT_MAIL = {"django.core.mail.backends.console.EmailBackend": "printed on the portal's console output",
+              "django.core.mail.backends.filebased.EmailBackend": "written as files"}
+
+
+def mail_delivery(request) -> dict:
+    """Where this portal's emails go when it does not send them, so "check your email" can say where."""
+    where = _KEPT_MAIL.get(settings.EMAIL_BACKEND, "")
+    if where and settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        where = f"{where} under {getattr(settings, 'EMAIL_FILE_PATH', '')}"
+    return {"mail_kept_locally": where}

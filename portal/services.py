@@ -155,34 +155,101 @@ def _invitation_url(token: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{reverse('invitation_accept', args=[token])}"
 
 
-@sensitive_variables("token", "url", "context")
-@transaction.atomic
-def invitation_create(*, org: Organization, actor: User, email: str, role: str = Role.MEMBER) -> Invitation:
-    email = (email or "").strip().lower()
+def _check_inviter_may_give(org: Organization, actor: User, role: str) -> None:
     if role not in Role.values:
         raise ValidationFailed("role: Choose a valid role.", fields={"role": ["Choose a valid role."]})
     if role == Role.OWNER and not Membership.objects.filter(organization=org, user=actor, role=Role.OWNER).exists():
         raise Forbidden("Only owners can invite owners.")
-    if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
-        raise Conflict(f"{email} is already a member.", fields={"email": ["Already a member."]})
-    # A new invitation replaces a pending or expired one for the same address.
-    Invitation.objects.filter(organization=org, email=email, accepted_at__isnull=True).delete()
+
+
+@sensitive_variables("token")
+def _new_link(invitation: Invitation) -> str:
+    """A fresh token for the invitation (only its hash is kept, so an earlier link stops working)."""
     token = secrets.token_urlsafe(32)
-    invitation = Invitation(organization=org, email=email, role=role, invited_by=actor, token_hash=hash_token(token),
-                            expires_at=timezone.now() + INVITATION_TTL)
-    invitation.full_clean(exclude=["token_hash"])
-    invitation.save()
-    audit_record(organization=org, actor=actor, action="invitation.created", target=invitation, target_label=email,
-                 after={"email": email, "role": role})
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = timezone.now() + INVITATION_TTL
+    return token
+
+
+@sensitive_variables("token", "url", "context")
+def _mail_link(invitation: Invitation, *, actor: User, token: str) -> None:
+    org = invitation.organization
     url = _invitation_url(token)
     context = {"org": org, "inviter": actor, "url": url, "invitation": invitation}
     transaction.on_commit(lambda: send_mail(
         subject=f"You are invited to {org.name}",
         message=render_to_string("portal/email/invitation.txt", context),
         from_email=None,
-        recipient_list=[email],
+        recipient_list=[invitation.email],
     ))
+
+
+def _pending_message(invitation: Invitation) -> str:
+    return (f"{invitation.email} already has a pending invitation (as {invitation.get_role_display().lower()}, "
+            f"until {invitation.expires_at:%Y-%m-%d}). Resend it or change its role under Pending invitations.")
+
+
+@sensitive_variables("token")
+@transaction.atomic
+def invitation_create(*, org: Organization, actor: User, email: str, role: str = Role.MEMBER) -> Invitation:
+    email = (email or "").strip().lower()
+    _check_inviter_may_give(org, actor, role)
+    if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+        raise Conflict(f"{email} is already a member.", fields={"email": ["Already a member."]})
+    # Inviting again never silently replaces a live invitation (its link and role): the page offers
+    # Resend and Change role for that. An expired one is replaced.
+    pending = Invitation.objects.select_for_update().filter(organization=org, email=email, accepted_at__isnull=True)
+    for invitation in pending:
+        if invitation.expires_at > timezone.now():
+            message = _pending_message(invitation)
+            raise Conflict(message, fields={"email": [message]})
+    pending.delete()
+    invitation = Invitation(organization=org, email=email, role=role, invited_by=actor)
+    token = _new_link(invitation)
+    invitation.full_clean(exclude=["token_hash"])
+    invitation.save()
+    audit_record(organization=org, actor=actor, action="invitation.created", target=invitation, target_label=email,
+                 after={"email": email, "role": role})
+    _mail_link(invitation, actor=actor, token=token)
     return invitation
+
+
+def _locked_pending(invitation: Invitation) -> Invitation:
+    locked = Invitation.objects.select_for_update().select_related("organization").filter(pk=invitation.pk).first()
+    if locked is None or locked.accepted_at is not None:
+        raise Conflict(f"The invitation of {invitation.email} was accepted or revoked in the meantime.")
+    return locked
+
+
+@sensitive_variables("token")
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+    """Mail a new link, valid for another INVITATION_TTL; the earlier link stops working (we keep only
+    hashes, so the same link cannot be sent again). The role stays as it was."""
+    locked = _locked_pending(invitation)
+    token = _new_link(locked)
+    locked.save(update_fields=["token_hash", "expires_at"])
+    audit_record(organization=locked.organization, actor=actor, action="invitation.resent", target=locked,
+                 target_label=locked.email, after={"role": locked.role})
+    _mail_link(locked, actor=actor, token=token)
+    return locked
+
+
+@transaction.atomic
+def invitation_change_role(*, invitation: Invitation, actor: User, role: str) -> Invitation:
+    """The role the invited address joins with; the link already sent keeps working."""
+    locked = _locked_pending(invitation)
+    if locked.expires_at <= timezone.now():
+        raise Conflict(f"The invitation of {locked.email} has expired. Invite the address again.")
+    _check_inviter_may_give(locked.organization, actor, role)
+    if locked.role == Role.OWNER and role != Role.OWNER:
+        _check_inviter_may_give(locked.organization, actor, Role.OWNER)  # only an owner un-invites an owner
+    before = {"role": locked.role}
+    locked.role = role
+    locked.save(update_fields=["role"])
+    audit_change(organization=locked.organization, actor=actor, action="invitation.role_changed", target=locked,
+                 target_label=locked.email, before=before, after={"role": role})
+    return locked
 
 
 def invitation_for_token(token: str) -> Invitation | None:

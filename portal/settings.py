@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.current_org",
+                "portal.context_processors.mail_delivery",
             ],
         },
     },
@@ -177,7 +178,13 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# Sign-up must not tell who has an account (login errors do not). With verification mandatory, allauth
+# answers a sign-up for a known address exactly as for a new one ("check your email") and mails the
+# owner instead of creating an account. Not configurable: "optional" would bring the disclosure back.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+# Confirming in the browser that signed up signs the new user in (then home: their personal org).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 # Failed sign-ins are limited per account (the email typed) and, more loosely, per address: a strict
 # per-address limit would lock out everyone behind one office NAT because of one person's typos.

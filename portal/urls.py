@@ -32,6 +32,8 @@ org_patterns = [
     path("members/<int:membership_id>/role/", members.member_role, name="member_role"),
     path("members/<int:membership_id>/remove/", members.member_remove, name="member_remove"),
     path("invitations/<int:invitation_id>/revoke/", members.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<int:invitation_id>/resend/", members.invitation_resend, name="invitation_resend"),
+    path("invitations/<int:invitation_id>/role/", members.invitation_role, name="invitation_role"),
 ]
 
 urlpatterns = [

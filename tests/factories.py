@@ -28,7 +28,8 @@ DEMO_PASSWORD = "demo-pass-1234"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A user whose password is `DEMO_PASSWORD`, hashed through the manager like a real sign-up."""
+    """A user whose password is `DEMO_PASSWORD`, hashed through the manager like a real sign-up, with
+    their address verified (sign-in requires it); `email_verified=False` for one who has not confirmed."""
 
     class Meta:
         model = User
@@ -37,8 +38,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = DEMO_PASSWORD
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return model_class.objects.create_user(*args, **kwargs)
+    def _create(cls, model_class, *args, email_verified: bool = True, **kwargs):
+        from allauth.account.models import EmailAddress
+
+        user = model_class.objects.create_user(*args, **kwargs)
+        EmailAddress.objects.create(user=user, email=user.email.lower(), verified=email_verified, primary=True)
+        return user
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

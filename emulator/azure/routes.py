@@ -106,24 +106,13 @@ def list_repositories(app, request: Request, organization: str) -> Response:
     return Response.json(200, {"value": value, "count": len(value)})
 
 
-def authorize_page(app, request: Request, tenant: str) -> Response:
-    action = f"{MOUNT}/entra/{tenant}/oauth2/v2.0/authorize"
-    return forge_oauth.authorize_page(app, request, STYLE, azure_state(app.state), action)
-
-
-def authorize_decision(app, request: Request, tenant: str) -> Response:
-    return forge_oauth.authorize_decision(app, request, STYLE, azure_state(app.state))
-
-
-def token(app, request: Request, tenant: str) -> Response:
-    return forge_oauth.token_endpoint(app, request, STYLE, azure_state(app.state),
-                                      azure_settings(app.settings).access_token_ttl)
+OAUTH = forge_oauth.views(STYLE, azure_state, azure_settings, MOUNT + "/entra/{tenant}/oauth2/v2.0/authorize")
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/entra/{tenant}/oauth2/v2.0/authorize", authorize_page)
-    router.add("POST", "/entra/{tenant}/oauth2/v2.0/authorize", authorize_decision)
-    router.add("POST", "/entra/{tenant}/oauth2/v2.0/token", token)
+    router.add("GET", "/entra/{tenant}/oauth2/v2.0/authorize", OAUTH.authorize_page)
+    router.add("POST", "/entra/{tenant}/oauth2/v2.0/authorize", OAUTH.authorize_decision)
+    router.add("POST", "/entra/{tenant}/oauth2/v2.0/token", OAUTH.token)
     router.add("GET", "/vssps/_apis/profile/profiles/me", get_profile)
     router.add("GET", "/dev/{organization}/_apis/connectionData", connection_data)
     router.add("GET", "/dev/{organization}/_apis/git/repositories", list_repositories)

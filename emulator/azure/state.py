@@ -4,21 +4,9 @@ organizations (/azure/dev/{organization})."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from emulator.forge.models import ForgeSettings, ForgeState
-
-if TYPE_CHECKING:
-    from emulator.config import Settings
-    from emulator.store import State
+from emulator.forge.flavour import accessors
 
 NAME = "azure"
 MOUNT = "/azure"
 
-
-def azure_state(state: State) -> ForgeState:
-    return state.flavours[NAME]
-
-
-def azure_settings(settings: Settings) -> ForgeSettings:
-    return settings.flavours[NAME]
+azure_state, azure_settings = accessors(NAME)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from emulator.forge.models import ForgeRefreshToken, ForgeState, ForgeToken
 from emulator.httpcore import Request, Response
@@ -109,3 +110,29 @@ def token_endpoint(app, request: Request, style: OAuthStyle, forge: ForgeState, 
         forge.refresh_tokens[refresh_token.value] = refresh_token
         body.update(refresh_token=refresh_token.value, expires_in=ttl)
     return Response.json(200, body, [("Cache-Control", "no-store")])
+
+
+@dataclass(frozen=True)
+class OAuthViews:
+    """A forge flavour's three OAuth handlers: the consent page, the decision posted from it, the token
+    endpoint. Path parameters (Entra's `{tenant}`) are accepted and fill the consent form's action."""
+
+    authorize_page: Callable[..., Response]
+    authorize_decision: Callable[..., Response]
+    token: Callable[..., Response]
+
+
+def views(style: OAuthStyle, state_of: Callable[[State], ForgeState], settings_of: Callable[[Any], Any],
+          action: str) -> OAuthViews:
+    """`action`: the path the consent form posts to, as a format string over the route's parameters."""
+
+    def page(app, request: Request, **params: str) -> Response:
+        return authorize_page(app, request, style, state_of(app.state), action.format(**params))
+
+    def decision(app, request: Request, **params: str) -> Response:
+        return authorize_decision(app, request, style, state_of(app.state))
+
+    def token(app, request: Request, **params: str) -> Response:
+        return token_endpoint(app, request, style, state_of(app.state), settings_of(app.settings).access_token_ttl)
+
+    return OAuthViews(authorize_page=page, authorize_decision=decision, token=token)

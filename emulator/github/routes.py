@@ -101,19 +101,13 @@ def list_user_repos(app, request: Request) -> Response:
     return Response.json(200, body, _headers(token))
 
 
-def authorize_page(app, request: Request) -> Response:
-    return forge_oauth.authorize_page(app, request, STYLE, github_state(app.state), MOUNT + "/login/oauth/authorize")
-
-
-def authorize_decision(app, request: Request) -> Response:
-    return forge_oauth.authorize_decision(app, request, STYLE, github_state(app.state))
+OAUTH = forge_oauth.views(STYLE, github_state, github_settings, MOUNT + "/login/oauth/authorize")
 
 
 def access_token(app, request: Request) -> Response:
     """GitHub answers form-encoded unless asked for JSON, and a bad code with 200 and an error body."""
     try:
-        response = forge_oauth.token_endpoint(app, request, STYLE, github_state(app.state),
-                                              github_settings(app.settings).access_token_ttl)
+        response = OAUTH.token(app, request)
     except HttpError as exc:
         body = json.loads(exc.response.body)
         if body.get("error") == "invalid_grant":
@@ -131,8 +125,8 @@ def access_token(app, request: Request) -> Response:
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/login/oauth/authorize", authorize_page)
-    router.add("POST", "/login/oauth/authorize", authorize_decision)
+    router.add("GET", "/login/oauth/authorize", OAUTH.authorize_page)
+    router.add("POST", "/login/oauth/authorize", OAUTH.authorize_decision)
     router.add("POST", "/login/oauth/access_token", access_token)
     router.add("GET", "/api/v3/user", get_user)
     router.add("GET", "/api/v3/user/emails", get_user_emails)

@@ -69,22 +69,12 @@ def get_token_self(app, request: Request) -> Response:
         "active": not token.revoked and not token.expired, "expires_at": expires})
 
 
-def authorize_page(app, request: Request) -> Response:
-    return forge_oauth.authorize_page(app, request, STYLE, gitlab_state(app.state), MOUNT + "/oauth/authorize")
-
-
-def authorize_decision(app, request: Request) -> Response:
-    return forge_oauth.authorize_decision(app, request, STYLE, gitlab_state(app.state))
-
-
-def token(app, request: Request) -> Response:
-    return forge_oauth.token_endpoint(app, request, STYLE, gitlab_state(app.state),
-                                      gitlab_settings(app.settings).access_token_ttl)
+OAUTH = forge_oauth.views(STYLE, gitlab_state, gitlab_settings, MOUNT + "/oauth/authorize")
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/oauth/authorize", authorize_page)
-    router.add("POST", "/oauth/authorize", authorize_decision)
-    router.add("POST", "/oauth/token", token)
+    router.add("GET", "/oauth/authorize", OAUTH.authorize_page)
+    router.add("POST", "/oauth/authorize", OAUTH.authorize_decision)
+    router.add("POST", "/oauth/token", OAUTH.token)
     router.add("GET", "/api/v4/user", get_user)
     router.add("GET", "/api/v4/personal_access_tokens/self", get_token_self)

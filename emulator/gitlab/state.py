@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from emulator.forge.models import ForgeSettings, ForgeState
-
-if TYPE_CHECKING:
-    from emulator.config import Settings
-    from emulator.store import State
+from emulator.forge.flavour import accessors
 
 NAME = "gitlab"
 MOUNT = "/gitlab"
 
-
-def gitlab_state(state: State) -> ForgeState:
-    return state.flavours[NAME]
-
-
-def gitlab_settings(settings: Settings) -> ForgeSettings:
-    return settings.flavours[NAME]
+gitlab_state, gitlab_settings = accessors(NAME)

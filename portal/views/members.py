@@ -37,6 +37,9 @@ def member_list(request, org_slug: str):
         "invitations": pending_invitations(org) if membership.has_role(Role.ADMIN) else [],
         "form": form,
         "roles": Role.choices,
+        # An admin may invite admins and members; only an owner invites (or un-invites) an owner.
+        "invite_roles": Role.choices if membership.has_role(Role.OWNER)
+        else [(value, label) for value, label in Role.choices if value != Role.OWNER],
     }
     return render(request, "portal/member_list.html", context)
 
@@ -88,6 +91,43 @@ def invitation_revoke(request, org_slug: str, invitation_id: int):
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=org)
     services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Revoked the invitation of {invitation.email}.")
+    return redirect("member_list", org_slug=org.slug)
+
+
+def _pending_invitation(request, org_slug: str, invitation_id: int):
+    org, _ = org_for_user(request.user, org_slug, min_role=Role.ADMIN)
+    return org, get_object_or_404(Invitation, pk=invitation_id, organization=org, accepted_at__isnull=True)
+
+
+@login_required
+@require_POST
+def invitation_resend(request, org_slug: str, invitation_id: int):
+    org, invitation = _pending_invitation(request, org_slug, invitation_id)
+    try:
+        services.invitation_resend(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, f"Sent {invitation.email} a new link. The earlier link no longer works.")
+    return redirect("member_list", org_slug=org.slug)
+
+
+@login_required
+@require_POST
+def invitation_role(request, org_slug: str, invitation_id: int):
+    org, invitation = _pending_invitation(request, org_slug, invitation_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+        return redirect("member_list", org_slug=org.slug)
+    try:
+        changed = services.invitation_change_role(invitation=invitation, actor=request.user,
+                                                  role=form.cleaned_data["role"])
+    except ApplicationError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, f"{changed.email} will join as {changed.get_role_display().lower()}. "
+                                  "The link already sent still works.")
     return redirect("member_list", org_slug=org.slug)
 
 

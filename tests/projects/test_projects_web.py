@@ -150,6 +150,12 @@ def test_connections_to_providers_without_projects_are_named_as_bitbucket_only(p
                               method=Method.PERSONAL_ACCESS_TOKEN, username="alice", status=Status.ACTIVE)
     page = picker(client, ps.org).content.decode()
     assert "Your GitHub connection is not listed here: projects and webhooks are Bitbucket-only for now." in page
+    gitlab = make_integration(ps.runner, ps.admin, "gitlab", host="https://gitlab.example", client_id="gl",
+                              secret="gl-secret")
+    Connection.objects.create(organization=ps.org, integration=gitlab, user=ps.admin,
+                              method=Method.PERSONAL_ACCESS_TOKEN, username="alice", status=Status.ACTIVE)
+    assert "Your GitHub and GitLab connections are not listed here" in picker(client, ps.org).content.decode()
+    Connection.objects.filter(integration=gitlab).delete()
     # Not offered in the picker, and another user's own GitHub connection is not mentioned to this one.
     assert f'<option value="{ps.connections["cloud"].pk}"' in page and "github.example" not in page
     Connection.objects.filter(integration=github).update(user=ps.world.a.member)

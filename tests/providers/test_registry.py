@@ -115,3 +115,17 @@ def test_no_code_outside_the_provider_packages_names_a_provider_id():
                 if literal.search(line):
                     found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_every_provider_has_a_test_folder_of_the_same_layout():
+    """tests/providers/<package>/: its client (identity), its pasted tokens (accepted, expired, missing a scope)
+    and its error classification (401, 403, 429, 5xx); a new provider's folder starts from the same three."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for provider in PROVIDERS.values():
+        package = type(provider).__module__.rsplit(".", 1)[-1]
+        folder = here / package
+        assert {p.name for p in folder.glob("test_*.py")} == {"test_client.py", "test_tokens.py", "test_errors.py"}, \
+            folder
+        assert (folder / "__init__.py").exists()
