@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
 from integrations import services
+from integrations.access_admin import IntegrationInline, callback_url_view
 from integrations.connections.services import connection_verify
 from integrations.connections.token_form import AdminTokenConnectionForm, token_submit
-from integrations.forms import ScmIntegrationForm
-from integrations.host_check import HostCheck, host_check_for_form
 from integrations.models import Connection, ScmIntegration, SweepRun
 from integrations.providers import PROVIDER_CHOICES
 from integrations.submit import integration_submit
@@ -24,75 +21,6 @@ from portal.errors import ApplicationError
 from portal.views.helpers import report
 from runners.admin import RunnerAdmin
 from runners.models import Runner
-
-
-class IntegrationFormSet(BaseInlineFormSet):
-    """Runs the host check for every added or changed row while the admin validates, so a refusal
-    shows on its row like any other error (the admin saves only once everything is valid)."""
-
-    def clean(self) -> None:
-        super().clean()
-        self.host_checks: dict[str, HostCheck] = {}
-        for form in self.forms:
-            if not form.is_valid() or not form.has_changed() or form in self.deleted_forms:
-                continue
-            check = host_check_for_form(form)
-            for field, message in check.refusals.items():
-                form.add_error(field, message)
-            self.host_checks[form.prefix] = check
-
-
-class IntegrationInline(admin.StackedInline):
-    model = ScmIntegration
-    form = ScmIntegrationForm
-    formset = IntegrationFormSet
-    extra = 0
-    verbose_name = "Repository access"
-    verbose_name_plural = "Repository access"
-    fields = [
-        "provider",
-        "host",
-        "oauth_enabled",
-        "pat_enabled",
-        "options_display",
-        "callback_url_display",
-        "scopes_display",
-        "client_id",
-        "client_secret",
-        "secret_status",
-        "optional_scopes",
-        "server_version",
-    ]
-    readonly_fields = ["options_display", "callback_url_display", "scopes_display", "secret_status",
-                       "server_version"]
-
-    @admin.display(description="Provider settings")
-    def options_display(self, obj: ScmIntegration) -> str:
-        # Declared per provider (an Azure DevOps organization, a Bitbucket Cloud workspace): the dialog and the
-        # API change them; a row saved here keeps them.
-        if not obj.pk:
-            return "Set in the dialog or the API."
-        fields = obj.scm_provider.option_fields
-        if not fields:
-            return "-"
-        return format_html_join(", ", "{}: {}", ((f.label, (obj.options or {}).get(f.key) or "—") for f in fields))
-
-    @admin.display(description="Callback URL")
-    def callback_url_display(self, obj: ScmIntegration) -> str:
-        return obj.callback_url if obj.pk else "Shown after saving."
-
-    @admin.display(description="Scopes to select")
-    def scopes_display(self, obj: ScmIntegration) -> str:
-        if not obj.pk:
-            return "-"
-        return format_html(
-            "<br>".join("<code>{}</code> — {}" for _ in obj.spec.scopes),
-            *[v for s in obj.spec.scopes for v in (s.name, s.reason)],
-        )
-
-    @admin.display(description="Client secret")
-    def secret_status(self, obj: ScmIntegration) -> str:
-        return obj.get_secret_state_display() if obj.pk else "-"
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -120,6 +48,11 @@ class RunnerWithAccessAdmin(RunnerAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The repository access inline carries client secrets: keep every value off error reports.
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request, object_id: callback_url_view(self, request, object_id))
+        return [path("<path:object_id>/callback-url/", view, name="runners_runner_callback_url"),
+                *super().get_urls()]
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

@@ -207,3 +207,25 @@ def test_switching_provider_back_and_forth_keeps_the_client_id_the_toggles_and_t
     modal.locator("[data-close-modal]").first.click()
     modal = open_add_dialog(page, reg.runner, "GitHub")
     expect(modal.locator("#id_client_secret")).to_have_value("")
+
+
+def test_switching_away_and_back_gives_back_that_providers_own_fields(world, live_server, page):
+    """Issue 15 item 10: the host, workspace and optional scopes of a provider come back with it."""
+    reg = register_runner(world.a.org, world.a.admin)
+    sign_in(page, world.a.admin.email)
+    modal = open_add_dialog(page, reg.runner, "Bitbucket Server")
+    modal.locator("#id_host").fill("https://git.example.com/bitbucket")
+    modal.locator("#id_host").dispatch_event("change")
+    expect(modal.locator("#callback-url")).to_be_visible()
+    modal.get_by_label(re.compile("REPO_ADMIN")).check()
+
+    modal.locator("#id_provider").select_option("bitbucket-cloud")
+    expect(modal.locator("[name=\"options.workspace\"]")).to_have_value("")
+    modal.locator("[name=\"options.workspace\"]").fill("acme-team")
+    modal.locator("#id_provider").select_option("bitbucket-server")
+
+    expect(modal.locator("#id_host")).to_have_value("https://git.example.com/bitbucket")
+    expect(modal.get_by_label(re.compile("REPO_ADMIN"))).to_be_checked()
+    expect(modal.locator("#callback-url")).to_be_visible()  # fetched again for the restored host
+    modal.locator("#id_provider").select_option("bitbucket-cloud")
+    expect(modal.locator("[name=\"options.workspace\"]")).to_have_value("acme-team")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 import pytest
 from django.core.management import call_command
@@ -165,6 +166,26 @@ def test_switching_provider_carries_the_client_id_and_toggles_but_never_a_secret
     # Without `switched` (the provider picker, a link) the defaults apply.
     fresh = client_for(world.a.admin).get(url, {"provider": "gitlab", "client_id": "ignored"}).context["form"]
     assert fresh["client_id"].value() in (None, "") and fresh["oauth_enabled"].value() is True
+
+
+@pytest.mark.parametrize("provider", ["bitbucket-cloud", "bitbucket-server", "github", "gitlab", "azure-devops"])
+def test_every_field_the_dialog_shows_has_a_maxlength(world, reg, client_for, provider):
+    """Issue 15 item 9: the browser stops typing where the form would refuse."""
+    html = client_for(world.a.admin).get(reverse("integration_add", args=["acme", reg.runner.pk]),
+                                         {"provider": provider}).content.decode()
+    inputs = re.findall(r"<input\b[^>]*>", html)
+    typed = [i for i in inputs if re.search(r'type="(text|url|password)"', i) and "readonly" not in i]
+    assert typed and all("maxlength=" in i for i in typed), [i for i in typed if "maxlength=" not in i]
+
+
+def test_overlong_input_gets_one_message_per_field_in_the_dialog(world, reg, client_for):
+    response = dialog_post(client_for(world.a.admin), reg.runner, {
+        "provider": "bitbucket-server", "host": "https://" + "h" * 5000 + ".example", "oauth_enabled": True,
+        "client_id": "c" * 10_000, "client_secret": SECRET})
+    errors = response.context["form"].errors
+    assert len(errors["host"]) == 1 and "255" in errors["host"][0]
+    assert len(errors["client_id"]) == 1 and "255" in errors["client_id"][0]
+    assert SECRET not in response.content.decode()
 
 
 def test_removal_warns_how_many_connections_depend_on_it(world, reg, client_for):
