@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from portal.models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 
@@ -67,11 +69,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organization", "actor_label", "action", "target_label"]
+    list_display = ["created_at", "organization", "actor_label", "action", "target_label", "change_summary"]
     list_filter = ["action", "organization"]
     list_select_related = ["organization"]
     search_fields = ["actor_label", "action", "target_label"]
     date_hierarchy = "created_at"
+    readonly_fields = ["change_summary"]
+
+    @admin.display(description="change")
+    def change_summary(self, obj: AuditEvent) -> str:
+        # The Activity page's reading ("OAuth: off → on"), for rows of every shape.
+        from portal.audit_display import changes
+
+        return format_html_join(mark_safe("<br>"), "{}: {}", (  # noqa: S308 (a literal tag)
+            (c.label, c.after if c.before is None else c.before if c.after is None else f"{c.before} → {c.after}")
+            for c in changes(obj))) or "—"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -104,9 +104,9 @@ def value_text(target_type: str, key: str, value) -> str:
 
 def changes(event) -> list[Change]:
     """The fields an event changed, in the order the writer gave them."""
-    before, after = event.before if isinstance(event.before, dict) else {}, \
-        event.after if isinstance(event.after, dict) else {}
-    before, after = changed(before, after)
+    # Rows written before the diff hold whole objects (or, by hand, anything JSON): diff them here too.
+    before, after = changed(event.before if isinstance(event.before, dict) else {},
+                            event.after if isinstance(event.after, dict) else {})
     rows = []
     for key in list(before) + [k for k in after if k not in before]:
         if key in LEGACY_NOISE and REDACTED in (before.get(key), after.get(key)):

@@ -35,6 +35,7 @@ def seed_tenancy() -> dict[str, User]:
     operator = User.objects.filter(email=OPERATOR_EMAIL).first()
     if operator is None:
         operator = User.objects.create_superuser(email=OPERATOR_EMAIL, password=DEMO_PASSWORD, first_name="Operator")
+    _mark_email_verified(operator)  # sign-in requires a verified address
     _give_demo_authenticator(operator)
     return users
 

@@ -191,3 +191,14 @@ def test_a_filtered_page_runs_a_constant_number_of_queries(world, client_for, dj
 
 def test_members_cannot_read_the_activity(world, client_for):
     assert activity(client_for(world.a.member)).status_code == 403
+
+
+def test_the_admin_reads_the_trail_the_same_way(world, reg, github, client_for):
+    from tests.factories import staff_with_mfa
+
+    integration, client = github
+    dialog_post(client, reg.runner, {**GITHUB, "oauth_enabled": False}, integration)
+    AuditEventFactory(organization=world.a.org, action="integration.updated", before={"x_enabled": True},
+                      after={"x_enabled": True, "secret_replaced": "[redacted]"})
+    page = text_of(client_for(staff_with_mfa()).get(reverse("admin:portal_auditevent_changelist")).content)
+    assert "OAuth: on → off" in page and "Client secret: set" in page and "redacted" not in page

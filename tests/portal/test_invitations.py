@@ -225,3 +225,13 @@ def test_inviting_a_member_is_refused_with_the_field_named(world, client_for, ma
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == ["Already a member."]
     assert mailoutbox == [] and not Invitation.objects.exists()
+
+
+def test_the_api_refuses_a_second_invitation_naming_the_field(world, api_client_for):
+    api = api_client_for(world.a.owner)
+    url = reverse("api_invitation_list", args=["acme"])
+    assert api.post(url, {"email": "carol@new.example", "role": "admin"}, format="json").status_code == 201
+    again = api.post(url, {"email": "carol@new.example", "role": "member"}, format="json")
+    assert again.status_code == 409
+    assert "pending invitation" in again.json()["error"]["fields"]["email"][0]
+    assert Invitation.objects.get(email="carol@new.example").role == Role.ADMIN

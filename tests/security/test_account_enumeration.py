@@ -122,3 +122,15 @@ def test_check_your_email_says_where_mail_goes_when_the_portal_prints_it(setting
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     page = sign_up(Client(), "demo-user@example.test").content.decode()
     assert "Check your email" in page and ".demo/web.log" in page
+
+
+def test_every_demo_account_including_the_operator_has_a_verified_address():
+    from allauth.account.models import EmailAddress
+
+    from portal.demo import OPERATOR_EMAIL, seed_tenancy
+
+    users = seed_tenancy()
+    for email in [*users, OPERATOR_EMAIL]:
+        assert EmailAddress.objects.filter(email=email, verified=True, primary=True).exists(), email
+    response = Client().post(reverse("account_login"), {"login": "carol@acme.example", "password": DEMO_PASSWORD})
+    assert response["Location"] != reverse("account_email_verification_sent")
