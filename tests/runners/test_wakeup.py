@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import psycopg
 import pytest
+from django.db import connection
 
-from runners import wakeup
+from runners import pulse, wakeup
 from runners.selectors import runner_for_credential
 from runners.wakeup import ANSWER, JOB, Hub
 from tests.runners.channel_servers import wait_until
@@ -97,3 +99,34 @@ def test_a_re_polling_agent_authenticates_from_memory_until_its_runner_changes(
         assert runner_for_credential(reg.credential) is None
     finally:
         wakeup.hub.remove(waiter)
+
+
+def _blocked_runner_updates() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE \"runners_runner\"%%'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_is_delivered_while_a_last_seen_flush_is_stuck(world, settings):
+    """The listener only dispatches: a slow flush (here: blocked on a row lock) must not hold up a wake-up."""
+    settings.RUNNER_SEEN_FLUSH_SECONDS = 0.5
+    runner = register_runner(world.a.org, world.a.admin).runner
+    params = {k: v for k, v in connection.get_connection_params().items() if k in wakeup._CONNECT_KEYS}
+    with psycopg.connect(**params) as locker:
+        locker.execute("SELECT id FROM runners_runner WHERE id = %s FOR UPDATE", [runner.pk])
+        pulse.flush()  # the next batch is not due for a while: this thread will not write it
+        pulse.written(runner.pk)
+        pulse.seen(runner.pk)  # buffered: the channel's housekeeping writes it, and waits for the lock
+        waiter = wakeup.hub.add(JOB, runner.pk)
+        try:
+            assert wait_until(lambda: wakeup.hub.listening, 30)
+            assert wait_until(lambda: _blocked_runner_updates() == 1, 30)  # the flush waits for the lock
+            wakeup.publish(JOB, runner.pk)
+            assert waiter.wait(10)  # woken although the flush is still stuck
+            assert _blocked_runner_updates() == 1
+        finally:
+            locker.rollback()
+            wakeup.hub.remove(waiter)
+    assert wait_until(lambda: _blocked_runner_updates() == 0, 30)
