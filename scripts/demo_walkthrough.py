@@ -104,8 +104,10 @@ def main() -> int:
         page = context.new_page()
         sign_in(page, ALICE)
         page.goto("/orgs/acme/connections/")
+        # `make demo` configures repository access after the portal is up: wait for the card.
+        expect(cloud_card(page)).to_be_visible(timeout=120_000)
         card = cloud_card(page)
-        if card.get_by_role("button", name="Connect", exact=True).count():
+        if not card.locator("[data-badge]").count():
             with page.expect_popup() as popup_info:
                 card.get_by_role("button", name="Connect", exact=True).click()
             popup = popup_info.value
