@@ -122,6 +122,23 @@ def verify_pkce(found: AuthorizationCode, verifier: str | None) -> None:
         raise oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge")
 
 
+def begin_consent(state: State, request: Request, *, flavour: str, client_id: str, redirect_uri: str,
+                  redirect_uri_given: bool, scopes: list[str], title: str, action: str, app_name: str,
+                  scope_descriptions: dict[str, str], users: list[tuple[str, str]]) -> Response:
+    """The end of every flavour's authorize request, once the client, redirect URI and scopes are settled: the
+    PKCE parameters (a bad method goes back to the client as invalid_request), the pending authorization,
+    the consent page."""
+    challenge, method, pkce_error = pkce_challenge(request)
+    if pkce_error:
+        return Response.redirect(add_query(redirect_uri, {"error": "invalid_request", "error_description": pkce_error,
+                                                          "state": request.arg("state")}))
+    pending = PendingAuthorization(flavour=flavour, client_id=client_id, redirect_uri=redirect_uri,
+                                   state=request.arg("state"), scopes=scopes, code_challenge=challenge,
+                                   code_challenge_method=method, redirect_uri_given=redirect_uri_given)
+    return consent_page(title=title, action=action, request_id=start_authorization(state, pending),
+                        app_name=app_name, scopes=[(s, scope_descriptions.get(s, "")) for s in scopes], users=users)
+
+
 def consent_page(*, title: str, action: str, request_id: str, app_name: str,
                  scopes: list[tuple[str, str]], users: list[tuple[str, str]]) -> Response:
     """Plain HTML, works without JavaScript: pick the signed-in user, then Grant or Cancel."""

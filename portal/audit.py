@@ -21,9 +21,12 @@ def is_secret_key(key: str) -> bool:
 def _scrub(summary: dict | None) -> dict:
     clean = {}
     for key, value in (summary or {}).items():
+        key = str(key)
         # A yes/no ("client_secret_replaced": True) says that a secret changed, never what it is.
         if is_secret_key(key) and not isinstance(value, bool):
             clean[key] = REDACTED
+        elif isinstance(value, dict):
+            clean[key] = _scrub(value)  # provider options: kept as an object, read key by key
         else:
             clean[key] = value if isinstance(value, str | int | float | bool | type(None) | list) else str(value)
     return clean

@@ -4,6 +4,7 @@ what changed (whole before/after objects) are diffed here the same way, so they 
 
 from __future__ import annotations
 
+import ast
 import functools
 from dataclasses import dataclass
 
@@ -38,6 +39,11 @@ VALUE_WORDS = {
     ("client_secret_replaced", True): "replaced",
     ("sealed_by", "caller"): "in the browser (the portal never saw it)",
 }
+# The order fields are listed in (jsonb keeps no order of its own); other keys follow alphabetically.
+KEY_ORDER = ["provider", "host", "name", "email", "role", "kind", "cloud_provider", "region", "repository",
+             "runner", "oauth_enabled", "pat_enabled", "client_id", "client_secret_set", "client_secret_replaced",
+             "sealed_by", "suite", "optional_scopes", "options", "prebuilds", "prebuild_branches",
+             "prebuild_pull_requests", "webhook_state"]
 # Keys that said nothing: old rows recorded "secret_replaced": "[redacted]" whether or not it was.
 LEGACY_NOISE = {"secret_replaced"}
 TARGET_KIND_LABELS = {"integrations.scmintegration": "Repository access"}
@@ -83,7 +89,24 @@ def _choice_label(target_type: str, key: str, value) -> str | None:
     return str(label) if label is not None else None
 
 
+def _legacy_object(value: str):
+    """Rows written before provider options were kept as objects hold them as Python's repr of a dict."""
+    if value.startswith("{") and value.endswith("}"):
+        try:
+            parsed = ast.literal_eval(value)  # literals only: never evaluates code
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {} or value == "{}"
+
+
 def value_text(target_type: str, key: str, value) -> str:
+    if isinstance(value, str):
+        value = _legacy_object(value)
     if value == REDACTED:
         return "hidden"
     if isinstance(value, bool | str) and (key, value) in VALUE_WORDS:
@@ -103,14 +126,18 @@ def value_text(target_type: str, key: str, value) -> str:
 
 
 def changes(event) -> list[Change]:
-    """The fields an event changed, in the order the writer gave them."""
+    """The fields an event changed, in KEY_ORDER."""
     # Rows written before the diff hold whole objects (or, by hand, anything JSON): diff them here too.
     before, after = changed(event.before if isinstance(event.before, dict) else {},
                             event.after if isinstance(event.after, dict) else {})
     rows = []
-    for key in list(before) + [k for k in after if k not in before]:
+    keys = sorted(before.keys() | after.keys(),
+                  key=lambda k: (KEY_ORDER.index(k) if k in KEY_ORDER else len(KEY_ORDER), k))
+    for key in keys:
         if key in LEGACY_NOISE and REDACTED in (before.get(key), after.get(key)):
             continue
+        if key not in before and _is_empty(after.get(key)) or key not in after and _is_empty(before.get(key)):
+            continue  # a creation's or deletion's empty settings ("Optional scopes: none") say nothing
         rows.append(Change(
             label=field_label(event.target_type, key),
             before=value_text(event.target_type, key, before[key]) if key in before else None,

@@ -12,18 +12,16 @@ from emulator.cloud.state import NAME, cloud_settings, cloud_state
 from emulator.httpcore import Request, Response
 from emulator.oauth_common import (
     add_query,
+    begin_consent,
     client_credentials,
-    consent_page,
     consume_code,
     decide_authorization,
     error_page,
     oauth_error,
-    pkce_challenge,
     secrets_equal,
-    start_authorization,
     verify_pkce,
 )
-from emulator.store import PendingAuthorization, State, new_secret
+from emulator.store import State, new_secret
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
@@ -47,26 +45,14 @@ def authorize_page(app: Emulator, request: Request) -> Response:
     if request.arg("response_type") != "code":
         return Response.redirect(add_query(redirect_uri, {
             "error": "unsupported_response_type", "state": request.arg("state")}))
-    # Bitbucket Cloud takes the scopes from the consumer; a scope parameter narrows them.
-    scopes = split_scopes(request.arg("scope")) or list(consumer.scopes)
-    # PKCE (RFC 7636): a code issued for a challenge is useless without its verifier.
-    challenge, method, pkce_error = pkce_challenge(request)
-    if pkce_error:
-        return Response.redirect(add_query(redirect_uri, {
-            "error": "invalid_request", "error_description": pkce_error, "state": request.arg("state")}))
-    pending = PendingAuthorization(flavour=NAME, client_id=consumer.key, redirect_uri=redirect_uri,
-                                   state=request.arg("state"), scopes=scopes, code_challenge=challenge,
-                                   code_challenge_method=method, redirect_uri_given=bool(given_redirect))
-    request_id = start_authorization(state, pending)
     users = [(u.username, f"{u.display_name} ({u.username})") for u in cloud_state(state).users.values()]
-    return consent_page(
-        title="Authorize access to Bitbucket Cloud",
-        action=AUTHORIZE_PATH,
-        request_id=request_id,
-        app_name=consumer.name,
-        scopes=[(scope, SCOPE_DESCRIPTIONS.get(scope, "")) for scope in scopes],
-        users=users,
-    )
+    # Bitbucket Cloud takes the scopes from the consumer; a scope parameter narrows them. PKCE (RFC 7636): a
+    # code issued for a challenge is useless without its verifier.
+    return begin_consent(state, request, flavour=NAME, client_id=consumer.key, redirect_uri=redirect_uri,
+                         redirect_uri_given=bool(given_redirect),
+                         scopes=split_scopes(request.arg("scope")) or list(consumer.scopes),
+                         title="Authorize access to Bitbucket Cloud", action=AUTHORIZE_PATH, app_name=consumer.name,
+                         scope_descriptions=SCOPE_DESCRIPTIONS, users=users)
 
 
 def authorize_decision(app: Emulator, request: Request) -> Response:

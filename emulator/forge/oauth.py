@@ -12,18 +12,16 @@ from emulator.forge.models import ForgeRefreshToken, ForgeState, ForgeToken
 from emulator.httpcore import Request, Response
 from emulator.oauth_common import (
     add_query,
+    begin_consent,
     client_credentials,
-    consent_page,
     consume_code,
     decide_authorization,
     error_page,
     oauth_error,
-    pkce_challenge,
     secrets_equal,
-    start_authorization,
     verify_pkce,
 )
-from emulator.store import PendingAuthorization, State, new_secret
+from emulator.store import State, new_secret
 
 
 @dataclass(frozen=True)
@@ -55,19 +53,11 @@ def authorize_page(app, request: Request, style: OAuthStyle, forge: ForgeState, 
     if request.arg("response_type", "code") != "code":
         return Response.redirect(add_query(redirect_uri, {"error": "unsupported_response_type",
                                                           "state": request.arg("state")}))
-    scopes = _split(request.arg("scope")) or list(client.scopes)
-    challenge, method, pkce_error = pkce_challenge(request)
-    if pkce_error:
-        return Response.redirect(add_query(redirect_uri, {"error": "invalid_request", "error_description": pkce_error,
-                                                          "state": request.arg("state")}))
-    pending = PendingAuthorization(flavour=style.flavour, client_id=client.client_id, redirect_uri=redirect_uri,
-                                   state=request.arg("state"), scopes=scopes, code_challenge=challenge,
-                                   code_challenge_method=method, redirect_uri_given=bool(given_redirect))
-    request_id = start_authorization(app.state, pending)
     users = [(u.username, f"{u.display_name} ({u.username})") for u in forge.users.values() if not u.bot]
-    descriptions = style.scope_descriptions or {}
-    return consent_page(title=style.title, action=action, request_id=request_id, app_name=client.name,
-                        scopes=[(s, descriptions.get(s, "")) for s in scopes], users=users)
+    return begin_consent(app.state, request, flavour=style.flavour, client_id=client.client_id,
+                         redirect_uri=redirect_uri, redirect_uri_given=bool(given_redirect),
+                         scopes=_split(request.arg("scope")) or list(client.scopes), title=style.title, action=action,
+                         app_name=client.name, scope_descriptions=style.scope_descriptions or {}, users=users)
 
 
 def authorize_decision(app, request: Request, style: OAuthStyle, forge: ForgeState) -> Response:

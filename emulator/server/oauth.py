@@ -8,20 +8,18 @@ from typing import TYPE_CHECKING
 from emulator.httpcore import Request, Response
 from emulator.oauth_common import (
     add_query,
+    begin_consent,
     client_credentials,
-    consent_page,
     consume_code,
     decide_authorization,
     error_page,
     oauth_error,
-    pkce_challenge,
     secrets_equal,
-    start_authorization,
     verify_pkce,
 )
 from emulator.server.models import OAuthClient, ServerRefreshToken, ServerToken
 from emulator.server.state import NAME, server_settings, server_state
-from emulator.store import PendingAuthorization, State, new_secret
+from emulator.store import State, new_secret
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
@@ -58,18 +56,11 @@ def authorize_page(app: Emulator, request: Request) -> Response:
         return Response.redirect(add_query(redirect_uri, {
             "error": "invalid_scope", "error_description": f"Unknown scope(s): {' '.join(unknown)}",
             "state": reply_state}))
-    challenge, method, pkce_error = pkce_challenge(request)
-    if pkce_error:
-        return Response.redirect(add_query(redirect_uri, {
-            "error": "invalid_request", "error_description": pkce_error, "state": reply_state}))
-    pending = PendingAuthorization(flavour=NAME, client_id=client.client_id, redirect_uri=redirect_uri,
-                                   state=reply_state, scopes=scopes, code_challenge=challenge,
-                                   code_challenge_method=method, redirect_uri_given=True)
-    request_id = start_authorization(state, pending)
     users = [(u.slug, f"{u.display_name} ({u.slug})") for u in server_state(state).users.values()]
-    return consent_page(title="Authorize access to Bitbucket", action=request.mount + AUTHORIZE_PATH,
-                        request_id=request_id, app_name=client.name,
-                        scopes=[(s, SCOPE_DESCRIPTIONS[s]) for s in scopes], users=users)
+    return begin_consent(state, request, flavour=NAME, client_id=client.client_id, redirect_uri=redirect_uri,
+                         redirect_uri_given=True, scopes=scopes, title="Authorize access to Bitbucket",
+                         action=request.mount + AUTHORIZE_PATH, app_name=client.name,
+                         scope_descriptions=SCOPE_DESCRIPTIONS, users=users)
 
 
 def authorize_decision(app: Emulator, request: Request) -> Response:

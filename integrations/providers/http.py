@@ -377,7 +377,7 @@ class ProviderSession:
         except httpx.TimeoutException as exc:
             error = ProviderUnavailable(
                 f"timed out ({type(exc).__name__})", provider=self.provider, method=method, path=path,
-                failure="timeout",
+                failure=connect_failure(exc),
             )
         except httpx.TransportError as exc:
             # httpx exceptions hold the request (and its Authorization header): keep only the

@@ -12,6 +12,7 @@ _WHY = {
     "dns": "the name doesn't resolve",
     "refused": "the connection was refused",
     "timeout": "the connection timed out",
+    "slow": "it did not answer in time",
     "tls": "the secure connection failed (its certificate was not accepted)",
     "dropped": "it closed the connection without answering",
     "no-route": "there is no network route to it",

@@ -160,9 +160,12 @@ _FAILURE_WORDS = (
 
 
 def connect_failure(exc: BaseException) -> str:
-    """One of dns, refused, tls, timeout, dropped, no-route or failed, for an httpx transport error."""
-    if isinstance(exc, httpx.TimeoutException):
+    """One of dns, refused, tls, timeout (connecting), slow (connected, no answer in time), dropped,
+    no-route or failed, for an httpx transport error."""
+    if isinstance(exc, httpx.ConnectTimeout):
         return "timeout"
+    if isinstance(exc, httpx.TimeoutException):
+        return "slow"
     text = str(exc).lower()
     return next((failure for words, failure in _FAILURE_WORDS if words in text), "failed")
 

@@ -6,6 +6,7 @@ published public key, fetched with an API token).
     python -m runners.agent seal --portal https://portal.example --org acme --runner 3 \\
         --provider bitbucket-server --host https://git.example.com --client-id KEY < secret.txt
     # -> {"client_secret_sealed": "...", "suite": "..."}: add client_id etc. and POST/PATCH it
+    # An Azure DevOps tenant that is not saved yet is part of the token URL: --option tenant=contoso.com
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ def fetch_context(args) -> dict:
         raise SystemExit("error: set PORTAL_API_TOKEN to an API token of an admin of the organization.")
     params = {k: v for k, v in {"provider": args.provider, "host": args.host,
                                 "integration": args.integration}.items() if v}
+    for option in args.option or ():
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"error: --option takes KEY=VALUE, not {option!r}.")
+        params[f"options.{key.strip()}"] = value
     url = f"{args.portal.rstrip('/')}/api/v1/orgs/{args.org}/runners/{int(args.runner)}/integrations/seal-context/"
     try:
         response = httpx.get(url, params=params, headers={"Authorization": f"Bearer {token}",
@@ -69,3 +75,6 @@ def add_parser(sub) -> None:
     parser.add_argument("--provider", default="", help="for a new integration: its provider id")
     parser.add_argument("--host", default="", help="for a new integration: its host, if the provider takes one")
     parser.add_argument("--client-id", required=True, help="the OAuth app's client ID (sealed with the secret)")
+    parser.add_argument("--option", action="append", metavar="KEY=VALUE",
+                        help="a provider option the token URL is built from, as it will be saved "
+                             "(Azure DevOps: tenant=<directory ID or domain>); repeatable")

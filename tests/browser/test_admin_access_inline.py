@@ -37,6 +37,8 @@ def test_a_new_row_follows_its_provider(world, live_server, watched):
         callback_url = ScmIntegration.objects.get().callback_url
         expect(saved.locator(".field-callback_url_display code")).to_have_text(callback_url)
         shoot(page, "admin-runner")
+        saved.locator(".field-callback_url_display").scroll_into_view_if_needed()
+        shoot(page, "admin-inline", full_page=False)  # the inline itself, at reading size
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_text("Add another Repository access").click()
@@ -62,4 +64,6 @@ def test_a_new_row_follows_its_provider(world, live_server, watched):
     shoot(page, "admin-new-row")
     page.set_viewport_size({"width": 390, "height": 900})
     shoot(page, "admin-new-row")
+    row.locator(".field-callback_url_display").scroll_into_view_if_needed()
+    shoot(page, "admin-new-row-inline", full_page=False)
     assert csp_violations(page) == []

@@ -139,7 +139,7 @@ def test_the_probe_gives_up_after_its_own_timeout(world, reg, emulator, saved_se
     emulator.control("POST", "/faults", {"path": "application-properties", "kind": "latency", "delay_ms": 3000})
     fields = _refusal(_form(reg, emulator.server_url, instance=saved_server, oauth_enabled="on", pat_enabled="on",
                             client_id="cid", client_secret="csecret"), world.a.admin)
-    assert f"We couldn't reach {emulator.server_url}: the connection timed out" in fields["host"][0]
+    assert f"We couldn't reach {emulator.server_url}: it did not answer in time" in fields["host"][0]
 
 
 def test_the_api_names_the_host_when_it_is_down(world, reg, emulator, api_client_for):

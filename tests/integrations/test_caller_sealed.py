@@ -240,3 +240,35 @@ def test_the_seal_command_seals_for_the_api_with_the_hybrid_key(world, agent_run
         input=SECRET + "\n", cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={**os.environ, "PORTAL_API_TOKEN": api.token_value})
     assert refused.returncode != 0 and "host URL first" in refused.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_seal_command_seals_with_an_unsaved_tenant(world, agent_runner, live_server, api_client_for, settings):
+    """An Azure DevOps tenant is part of the token URL sealed with the secret: `--option tenant=` seals with it,
+    and the agent, asked at once, finds the token URL the new integration has."""
+    import subprocess
+    import sys
+
+    from tests.integrations.oauth_fixtures import ROOT
+
+    settings.MICROSOFT_ENTRA_URL = "https://login.entra.example"
+    runner = agent_runner
+    api = api_client_for(world.a.admin)
+    done = subprocess.run(
+        [sys.executable, "-m", "runners.agent", "seal", "--portal", live_server.url, "--org", "acme", "--runner",
+         str(runner.pk), "--provider", "azure-devops", "--client-id", "app-1", "--option", "tenant=contoso.example"],
+        input=SECRET + "\n", cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PORTAL_API_TOKEN": api.token_value})
+    assert done.returncode == 0, done.stderr
+    response = api_post(api, runner, {"provider": "azure-devops", "client_id": "app-1", **json.loads(done.stdout),
+                                      "options": {"organization": "fabrikam", "tenant": "contoso.example"}})
+    assert response.status_code == 201, response.content
+    assert response.json()["secret_state"] == "set"
+    assert ScmIntegration.objects.get().token_url == "https://login.entra.example/contoso.example/oauth2/v2.0/token"
+
+    bad = subprocess.run(
+        [sys.executable, "-m", "runners.agent", "seal", "--portal", live_server.url, "--org", "acme", "--runner",
+         str(runner.pk), "--provider", "azure-devops", "--client-id", "app-1", "--option", "tenant"],
+        input=SECRET + "\n", cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PORTAL_API_TOKEN": api.token_value})
+    assert bad.returncode != 0 and "KEY=VALUE" in bad.stderr

@@ -92,9 +92,27 @@ def test_a_save_that_leaves_the_secret_alone_does_not_mention_it(world, reg, git
 
 def test_the_creation_lists_what_was_set_in_words(world, reg, github):
     _, client = github
-    page = text_of(activity(client).content)
+    page = table_text(activity(client))
     assert "Repository access created" in page
     assert "Client ID: Iv1.first" in page and "Client secret: set" in page and "OAuth: on" in page
+    assert page.index("Provider: GitHub") < page.index("Host:") < page.index("OAuth: on") < page.index("Client ID")
+    assert "Optional scopes" not in page and "Provider options" not in page, "empty settings say nothing"
+
+
+def test_provider_options_are_kept_as_an_object_and_read_key_by_key(world, reg, client_for):
+    from portal.audit import audit_record
+
+    event = audit_record(organization=world.a.org, actor=world.a.admin, action="integration.updated",
+                         before={"options": {"workspace": "acme"}},
+                         after={"options": {"workspace": "acme-2", "api_token": "tok-1"}})
+    event.refresh_from_db()
+    assert event.after == {"options": {"workspace": "acme-2", "api_token": "[redacted]"}}
+    # A row from before: the options as Python's repr of a dict, in a string.
+    AuditEventFactory(organization=world.a.org, action="integration.updated",
+                      before={"options": "{'workspace': 'old'}"}, after={"options": "{'workspace': 'new'}"})
+    page = table_text(activity(client_for(world.a.owner)))
+    assert "Provider options: Workspace: acme → Api token: hidden, Workspace: acme-2" in page
+    assert "Provider options: Workspace: old → Workspace: new" in page and "{" not in page
 
 
 def test_rows_written_before_the_diff_still_read_as_a_diff(world, client_for):
