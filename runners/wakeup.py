@@ -88,6 +88,7 @@ class Hub:
         self._idle_since: float | None = None
         self._stop = threading.Event()
         self._listener_done = threading.Event()
+        self._sweep_now = threading.Event()  # wakes the companion early: the listener (re)started
         self.listening = False  # True while notifications from every process reach this one
 
     # Waiters ---------------------------------------------------------------------------------
@@ -204,6 +205,7 @@ class Hub:
             self._set_listening(False)
             if companion is not None:
                 self._listener_done.set()
+                self._sweep_now.set()
                 companion.join(timeout=30)
             self._final_flush()
             connections.close_all()  # this thread's own
@@ -219,8 +221,11 @@ class Hub:
     def _housekeeping_loop(self) -> None:
         """The PostgreSQL listener's companion: sweeps and flushes, so the listener only ever dispatches."""
         try:
-            while not self._listener_done.wait(_TICK):
-                self._housekeeping()
+            while not self._listener_done.is_set():
+                self._sweep_now.wait(_TICK)
+                self._sweep_now.clear()
+                if not self._listener_done.is_set():
+                    self._housekeeping()
         except Exception:
             logger.exception("The runner channel sweep stopped")
         finally:
@@ -237,7 +242,10 @@ class Hub:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._set_listening(True)
                     backoff = 0.5
-                    self._next_sweep = 0.0  # the companion sweeps now: whatever was announced while nobody listened
+                    # Whatever was announced while nobody listened (e.g. the answer to the job whose wait
+                    # started this thread): the companion sweeps at once.
+                    self._next_sweep = 0.0
+                    self._sweep_now.set()
                     while not self._should_exit():
                         for notify in conn.notifies(timeout=_TICK):
                             self._dispatch_text(notify.payload)

@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import expect, sync_playwright
 
 PASSWORD = "demo-pass-1234"
@@ -44,6 +45,19 @@ def totp(secret: str, at: float) -> str:
 def emails(demo_dir: Path) -> int:
     log = demo_dir / "worker.log"
     return log.read_text(errors="replace").count(SUBJECT) if log.exists() else 0
+
+
+def wait_for_portal(url: str, seconds: float = 180) -> None:
+    """`make demo` migrates and seeds before it serves: wait for its sign-in page."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{url}/accounts/login/", timeout=5)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def sign_in(page, email: str) -> None:
@@ -97,6 +111,7 @@ def main() -> int:
     # A sweep's verifies are spread over 10 s in the demo; allow for a slow shared machine on top.
     one_sweep = args.sweep_seconds + 10 + 30
     found: dict = {}
+    wait_for_portal(args.portal)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(base_url=args.portal, viewport={"width": 1280, "height": 900})
@@ -105,7 +120,10 @@ def main() -> int:
         sign_in(page, ALICE)
         page.goto("/orgs/acme/connections/")
         # `make demo` configures repository access after the portal is up: wait for the card.
-        expect(cloud_card(page)).to_be_visible(timeout=120_000)
+        deadline = time.monotonic() + 180
+        while not cloud_card(page).count() and time.monotonic() < deadline:
+            page.wait_for_timeout(2000)
+            page.reload()
         card = cloud_card(page)
         if not card.locator("[data-badge]").count():
             with page.expect_popup() as popup_info:
