@@ -45,7 +45,8 @@ def seed(n: int, tokens_file: str) -> dict:
         for offset, user in enumerate(users):
             connection = Connection(organization=org, integration=integration, user=user, method=Method.OAUTH,
                                     username="alice", status=Status.ACTIVE, granted_scopes=SCOPES,
-                                    expires_at=expires)
+                                    expires_at=expires, git_author_name="Alice Liddell",
+                                    git_author_email="alice@wonder.example")  # as the connect left it
             connection.access_token = tokens[start + offset]
             rows.append(connection)
         Connection.objects.bulk_create(rows)

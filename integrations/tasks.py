@@ -41,9 +41,10 @@ def _retry(task, exc: services.ConnectionTransientError, connection_id: int | No
 
 
 def _verify(connection_id: int) -> services.ConnectionTransientError | None:
-    """Verify one connection; the transient error to retry on, or None when there is nothing to retry."""
+    """Verify one connection; the transient error to retry on, or None when there is nothing to retry.
+    Sweeps keep the git author address on record (one request per connection, see connection_verify)."""
     try:
-        services.connection_verify(connection_id=connection_id)
+        services.connection_verify(connection_id=connection_id, author_email=False)
     except Connection.DoesNotExist:
         logger.info("Connection %s is gone; nothing to verify", connection_id)
     except services.ConnectionBroken:

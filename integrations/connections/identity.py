@@ -21,8 +21,9 @@ def missing_scopes(integration: ScmIntegration, granted: Iterable[str]) -> list[
 
 # No names: the token also travels through the provider client's frames below (its request headers).
 @sensitive_variables()
-def fetch_identity(integration: ScmIntegration, access_token: str, token_scopes: Iterable[str] = ()) -> Identity:
+def fetch_identity(integration: ScmIntegration, access_token: str, token_scopes: Iterable[str] = (), *,
+                   author_email: bool = True) -> Identity:
     """Raises the typed provider errors of `providers.http` (Unauthorized, InsufficientScope, ...), and
     `NotSupportedYet` for a provider whose package has no API client yet."""
     return integration.scm_provider.verify_credential(host=integration.host, credential=BearerToken(access_token),
-                                                      token_scopes=token_scopes)
+                                                      token_scopes=token_scopes, author_email=author_email)

@@ -197,13 +197,18 @@ def _mark_broken(connection: Connection, status: str, message: str) -> None:
     connection_tell_once(connection)
 
 
-def connection_verify(*, connection_id: int, _retried: bool = False) -> Connection:
+def connection_verify(*, connection_id: int, author_email: bool = True, _retried: bool = False) -> Connection:
     """Ask the provider who the token is and what it may do; classify the connection.
 
     401 means invalid (expired if past its expiry, else revoked); 403 for a scope means
     insufficient scopes; 429 and 5xx are transient and change nothing but `last_error` (the task
     marks "rate limited" / "unreachable" only once its retries are spent). A refresh that fails
     transiently while the token still works leaves the connection "expiring", not broken.
+
+    `author_email=False` (the health sweep) keeps the git author address already on record instead of
+    asking for it again: on Bitbucket Cloud and GitHub that is a second request per connection, and the
+    sweep's cost on the provider is what the per-host cap rations. Connect, Test and a connection
+    without an address still ask.
     """
     connection = Connection.objects.select_related("integration__runner").get(pk=connection_id)
     if connection.method != Method.OAUTH:
@@ -221,7 +226,8 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
     integration = connection.integration
     now = timezone.now()
     try:
-        identity = fetch_identity(integration, connection.access_token, connection.granted_scopes or ())
+        identity = fetch_identity(integration, connection.access_token, connection.granted_scopes or (),
+                                  author_email=author_email or not connection.git_author_email)
     except RateLimited as exc:
         Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
         raise ConnectionTransientError(str(exc), retry_after=exc.retry_after) from None
@@ -231,7 +237,7 @@ def connection_verify(*, connection_id: int, _retried: bool = False) -> Connecti
                 connection_refresh(connection_id=connection.pk, rejected_access_token=connection.access_token)
             except ConnectionBroken:
                 return Connection.objects.get(pk=connection.pk)
-            return connection_verify(connection_id=connection.pk, _retried=True)
+            return connection_verify(connection_id=connection.pk, author_email=author_email, _retried=True)
         expired = connection.expires_at is not None and connection.expires_at <= now
         _mark_broken(connection, Status.EXPIRED if expired else Status.REVOKED, str(exc))
         return connection

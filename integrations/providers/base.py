@@ -129,9 +129,10 @@ class BaseProvider:
     def effective_scopes(self, granted: Iterable[str]) -> set[str]:
         return effective_scopes(granted, self.scope_implications)
 
-    def verify_credential(self, *, host: str, credential: Credential, token_scopes: Iterable[str] = ()) -> Identity:
+    def verify_credential(self, *, host: str, credential: Credential, token_scopes: Iterable[str] = (),
+                          author_email: bool = True) -> Identity:
         with self.client(host=host, credential=credential) as client:
-            return client.identity(token_scopes=token_scopes)
+            return client.identity(token_scopes=token_scopes, author_email=author_email)
 
     def raise_for_response(self, response: httpx.Response) -> None:
         raise_for_response(response, provider=self.spec.id)

@@ -170,7 +170,9 @@ class TokenRejected(Exception):
 
 @runtime_checkable
 class ProviderClient(Protocol):
-    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity: ...
+    # `author_email=False`: the caller already knows the git author address, so a provider that needs a
+    # second request for it (Bitbucket Cloud, GitHub) skips it: the health sweep's verify is one request.
+    def identity(self, *, token_scopes: Iterable[str] = (), author_email: bool = True) -> Identity: ...
 
     def close(self) -> None: ...
 
@@ -191,7 +193,8 @@ class Provider(Protocol):
 
     def effective_scopes(self, granted: Iterable[str]) -> set[str]: ...
 
-    def verify_credential(self, *, host: str, credential: Credential, token_scopes: Iterable[str] = ()) -> Identity:
+    def verify_credential(self, *, host: str, credential: Credential, token_scopes: Iterable[str] = (),
+                          author_email: bool = True) -> Identity:
         ...
 
     def raise_for_response(self, response: httpx.Response) -> None: ...

@@ -106,3 +106,42 @@ def test_a_connection_whose_first_verify_was_lost_is_verified_by_the_sweep(world
     stale.refresh_from_db()
     assert stale.status == Status.ACTIVE and stale.last_verified_at is not None
     assert connections_verify_pending() == 0  # nothing pending any more: idempotent
+
+
+ALL_SCOPES = ["account", "email", "pullrequest:write", "issue"]
+
+
+def test_the_sweeps_verify_is_one_request_and_keeps_the_author_address_on_record(world, emulator, cloud):
+    # The per-host cap rations requests: a sweep asking for /2.0/user/emails too would halve what it verifies.
+    from integrations.tasks import connection_verify_task
+
+    connection = oauth_connection(world, emulator, cloud, ALL_SCOPES, git_author_email="alice@old.example")
+    emulator.control("DELETE", "/requests")
+
+    connection_verify_task.apply(args=(connection.pk,))
+
+    assert [r["path"] for r in emulator.requests(r"^/2\.0/user")] == ["/2.0/user"]
+    connection.refresh_from_db()
+    assert connection.status == Status.ACTIVE and connection.git_author_email == "alice@old.example"
+
+
+def test_a_sweep_asks_for_the_address_of_a_connection_that_has_none(world, emulator, cloud):
+    from integrations.tasks import connection_verify_task
+
+    connection = oauth_connection(world, emulator, cloud, ALL_SCOPES, git_author_email="")
+
+    connection_verify_task.apply(args=(connection.pk,))
+
+    connection.refresh_from_db()
+    assert connection.git_author_email == "alice@example.com"
+
+
+def test_test_asks_the_provider_for_the_current_author_address(world, emulator, cloud):
+    # What the Test button and the API's verify call: a user who changed their primary address sees it.
+    connection = oauth_connection(world, emulator, cloud, ALL_SCOPES, git_author_email="alice@old.example")
+    emulator.control("DELETE", "/requests")
+
+    verified = services.connection_verify(connection_id=connection.pk)
+
+    assert verified.git_author_email == "alice@example.com"
+    assert len(emulator.requests(r"^/2\.0/user/emails")) == 1

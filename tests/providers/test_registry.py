@@ -42,6 +42,14 @@ def test_projects_support_and_options_are_declared_not_branched_on(provider):
     assert provider.token_url(provider.default_host() or "https://git.example.com", cleaned).startswith("http")
 
 
+@pytest.mark.parametrize("provider", PROVIDERS.values(), ids=list(PROVIDERS))
+def test_a_webhook_scope_of_a_provider_without_projects_says_they_are_bitbucket_only(provider):
+    """The dialog lists scopes with their reasons: one for webhooks must not promise projects that do not exist."""
+    for scope in provider.spec.scopes:
+        if provider.projects is None and "webhook" in scope.reason:
+            assert "Bitbucket-only for now" in scope.reason, scope
+
+
 def test_the_dialog_offers_every_registered_provider_once():
     assert [pid for pid, _ in PROVIDER_CHOICES] == list(PROVIDERS)
     assert len(set(PROVIDERS)) == 5

@@ -54,7 +54,7 @@ class AzureDevOpsClient:
         value = body.get("value") if isinstance(body, dict) else None
         return value if isinstance(value, list) else []
 
-    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+    def identity(self, *, token_scopes: Iterable[str] = (), author_email: bool = True) -> Identity:
         """Azure DevOps has no user names: the profile's email address stands in for one."""
         profile = self.me()
         email = str(profile.get("emailAddress") or "")

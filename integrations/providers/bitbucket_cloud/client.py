@@ -80,13 +80,13 @@ class BitbucketCloudClient:
                 return entry.get("email")
         return None
 
-    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+    def identity(self, *, token_scopes: Iterable[str] = (), author_email: bool = True) -> Identity:
         """The token's user and git author (the primary confirmed address). The scopes are the
         ones /2.0/user's `X-OAuth-Scopes` names, else `token_scopes` (the token response's)."""
         user = self.current_user()
         header_scopes = split_scopes(self.session.last_response_headers.get("X-OAuth-Scopes"))
         try:
-            email = self.primary_email() or ""
+            email = (self.primary_email() or "") if author_email else ""
         except InsufficientScope:
             # Connected without the `email` scope: the identity stands, the author email stays empty.
             email = ""

@@ -124,7 +124,7 @@ class BitbucketServerClient:
     def user(self, slug: str) -> dict[str, Any]:
         return self.session.get_json(f"{API}/users/{_seg(slug)}")
 
-    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+    def identity(self, *, token_scopes: Iterable[str] = (), author_email: bool = True) -> Identity:
         """The token's user and git author. Server names no scopes on API responses, so the token
         response's `scope` (`token_scopes`) is the record."""
         slug = self.current_username()

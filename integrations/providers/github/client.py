@@ -85,13 +85,13 @@ class GitHubClient:
         body = self.session.get_json("/user/repos", params={"per_page": limit})
         return body if isinstance(body, list) else []
 
-    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+    def identity(self, *, token_scopes: Iterable[str] = (), author_email: bool = True) -> Identity:
         user = self.current_user()
         scopes = self.header_scopes
         # Kept for the token check: what /user said, before /user/emails answers.
         self.header_scopes_of_user, self.expires_at_of_user = scopes, self.expires_at
         login = str(user.get("login") or "")
-        email = self.primary_email() or str(user.get("email") or "")
+        email = (self.primary_email() if author_email else "") or str(user.get("email") or "")
         if not email and user.get("id") and login:
             # GitHub's own no-reply address keeps commits attributable without a public address.
             email = f"{user['id']}+{login}@users.noreply.github.com"

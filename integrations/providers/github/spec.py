@@ -19,7 +19,8 @@ SPEC = ProviderSpec(
         Scope("user:email", "read your email addresses for the git author identity"),
         Scope("repo", "clone private repositories, push from environments, read pull requests and issues"),
         Scope("workflow", "push changes to GitHub Actions workflow files", required=False),
-        Scope("admin:repo_hook", "install repository webhooks for projects (org admins)", required=False),
+        Scope("admin:repo_hook", "install repository webhooks for projects (org admins; projects are "
+                                 "Bitbucket-only for now, so there is no need yet)", required=False),
     ),
     authorize_path="/login/oauth/authorize",
     token_path="/login/oauth/access_token",

@@ -40,7 +40,7 @@ class GitLabClient:
         """Personal, group and project access tokens describe themselves (scopes, expiry, revoked)."""
         return self.session.get_json("/personal_access_tokens/self")
 
-    def identity(self, *, token_scopes: Iterable[str] = ()) -> Identity:
+    def identity(self, *, token_scopes: Iterable[str] = (), author_email: bool = True) -> Identity:
         """GitLab's API names no scopes in its headers: the token response's (or the token's own) are the record."""
         user = self.current_user()
         username = str(user.get("username") or "")

@@ -21,7 +21,8 @@ SPEC = ProviderSpec(
         Scope("read_api", "resolve merge request and issue URLs (api also does)"),
         Scope("read_repository", "clone repositories"),
         Scope("write_repository", "push from environments"),
-        Scope("api", "install project webhooks for projects (org admins)", required=False),
+        Scope("api", "install project webhooks for projects (org admins; projects are Bitbucket-only for now, "
+                     "so there is no need yet)", required=False),
     ),
     authorize_path="/oauth/authorize",
     token_path="/oauth/token",
