@@ -41,16 +41,20 @@ def _retry(task, exc: services.ConnectionTransientError, connection_id: int | No
 
 
 def _verify(connection_id: int) -> services.ConnectionTransientError | None:
-    """Verify one connection; the transient error to retry on, or None when there is nothing to retry.
-    Sweeps keep the git author address on record (one request per connection, see connection_verify)."""
+    """Verify one connection and end the sweep's claim on it; or the transient error to retry on (the claim
+    stays). Sweeps keep the git author address on record (one request per connection, see connection_verify)."""
+    connection = None
     try:
-        services.connection_verify(connection_id=connection_id, author_email=False)
+        connection = services.connection_verify(connection_id=connection_id, author_email=False)
     except Connection.DoesNotExist:
         logger.info("Connection %s is gone; nothing to verify", connection_id)
+        return None
     except services.ConnectionBroken:
         pass  # recorded on the row; retrying cannot help
     except services.ConnectionTransientError as exc:
         return exc
+    if connection is None or connection.verify_queued_at is not None:
+        sweep.release(connection_id)  # a healthy verify released it with its own write
     return None
 
 
@@ -59,8 +63,7 @@ def connection_verify_task(self, connection_id: int) -> None:
     exc = _verify(connection_id)
     if exc is not None:
         _retry(self, exc, connection_id)  # raises Retry while retries remain; the claim stays
-    # Done (or given up): the sweep may queue it again once it is due.
-    sweep.release(connection_id)
+        sweep.release(connection_id)  # given up: the sweep may queue it again once it is due
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)
@@ -75,8 +78,6 @@ def connections_verify_batch_task(self, connection_ids: list[int]) -> None:
         exc = _verify(connection_id)
         if exc is not None:
             connection_verify_task.apply_async((connection_id,), countdown=_countdown(exc, 0), retries=1)
-            continue
-        sweep.release(connection_id)
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)

@@ -272,6 +272,7 @@ def connection_verify(*, connection_id: int, author_email: bool = True, _retried
     connection.git_author_email = identity.git_author_email or connection.git_author_email
     connection.display_name = identity.display_name or connection.display_name
     connection.last_verified_at = now
+    connection.verify_queued_at = None  # done: a sweep's claim ends with this write rather than one more
     connection.save()
     connection_tell_once(connection)
     return connection
