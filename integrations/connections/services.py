@@ -225,9 +225,10 @@ def connection_verify(*, connection_id: int, author_email: bool = True, _retried
             refresh_problem = f"Could not renew the token ({exc}); it still works until it expires."
     integration = connection.integration
     now = timezone.now()
+    ask_email = author_email or not connection.git_author_email
     try:
         identity = fetch_identity(integration, connection.access_token, connection.granted_scopes or (),
-                                  author_email=author_email or not connection.git_author_email)
+                                  author_email=ask_email)
     except RateLimited as exc:
         Connection.objects.filter(pk=connection.pk).update(last_error=str(exc))
         raise ConnectionTransientError(str(exc), retry_after=exc.retry_after) from None
@@ -269,7 +270,8 @@ def connection_verify(*, connection_id: int, author_email: bool = True, _retried
         status_set(connection, Status.EXPIRING if dies_soon or refresh_problem else Status.ACTIVE)
         connection.last_error = refresh_problem
     connection.git_author_name = identity.git_author_name or connection.git_author_name
-    connection.git_author_email = identity.git_author_email or connection.git_author_email
+    if ask_email:  # else the identity's address is a stand-in (GitHub's no-reply one), not an answer
+        connection.git_author_email = identity.git_author_email or connection.git_author_email
     connection.display_name = identity.display_name or connection.display_name
     connection.last_verified_at = now
     connection.verify_queued_at = None  # done: a sweep's claim ends with this write rather than one more
