@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connections.services import ConnectionBroken, ConnectionTransientError, connection_refresh
-from integrations.models import Connection
+from integrations.models import Connection, ScmIntegration
 from integrations.models.connection import Method
 from integrations.projects.clients import client_for_connection
 from integrations.projects.models import Project, WebhookState
@@ -59,18 +59,10 @@ class SyncOutcome:
     hook_id: str = ""
 
 
-def _support_of(connection: Connection) -> ProjectSupport:
-    support = connection.integration.scm_provider.projects
+def _support(integration: ScmIntegration) -> ProjectSupport:
+    support = integration.scm_provider.projects
     if support is None:
-        raise WebhookFailed(f"Projects are Bitbucket-only for now: {connection.integration.spec.name} has no "
-                            "webhook support yet.")
-    return support
-
-
-def _support(project: Project) -> ProjectSupport:
-    support = project.integration.scm_provider.projects
-    if support is None:
-        raise WebhookFailed(f"Projects are Bitbucket-only for now: {project.integration.spec.name} has no "
+        raise WebhookFailed(f"Projects are Bitbucket-only for now: {integration.spec.name} has no "
                             "webhook support yet.")
     return support
 
@@ -266,7 +258,7 @@ def _run(project_id: int, *, repair: bool, actor=None, final_attempt: bool = Tru
             if failure is None and connection is not None:
                 try:
                     with client_for_connection(connection) as client:
-                        api = HookApi(client, locked.repository, _support(locked))
+                        api = HookApi(client, locked.repository, _support(locked.integration))
                         outcome = _sync_hooks(api, locked, force_update=not repair)
                 except Unauthorized as exc:
                     if attempt == 1 and connection.method == Method.OAUTH and connection.refresh_token:
@@ -314,7 +306,7 @@ def webhook_remove(*, connection_id: int | None, repository: str, receiver_url: 
     connection = _fresh_token(connection)
     try:
         with client_for_connection(connection) as client:
-            api = HookApi(client, repository, _support_of(connection))
+            api = HookApi(client, repository, _support(connection.integration))
             return sum(api.delete(hook.id) for hook in api.ours(receiver_url))
     except NotFound:
         return 0  # the repository itself is gone: so is its hook
