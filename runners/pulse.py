@@ -39,16 +39,23 @@ def written(runner_id: int) -> None:
         _written[runner_id] = time.monotonic()
 
 
-def seen(runner_id: int) -> None:
+def buffered(runner_id: int) -> bool:
+    """Join the next batch when this process wrote the runner lately, with no I/O (safe on an event loop);
+    False when the pulse must be written now (`seen` does it). The channel's thread flushes the batch."""
     interval = settings.RUNNER_SEEN_FLUSH_SECONDS
-    now = time.monotonic()
     with _lock:
         last = _written.get(runner_id)
-        buffered = interval > 0 and last is not None and now - last < _fresh_for()
-        if buffered:
+        fresh = interval > 0 and last is not None and time.monotonic() - last < _fresh_for()
+        if fresh:
             _pending.add(runner_id)
-        due = bool(_pending) and now - _last_flush >= interval
-    if not buffered:
+    return fresh
+
+
+def seen(runner_id: int) -> None:
+    is_buffered = buffered(runner_id)
+    with _lock:
+        due = bool(_pending) and time.monotonic() - _last_flush >= settings.RUNNER_SEEN_FLUSH_SECONDS
+    if not is_buffered:
         _write([runner_id])
     if due:
         flush()

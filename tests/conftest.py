@@ -83,6 +83,9 @@ def _fresh_cache(request):
     from django.conf import settings
     from django.core.cache import cache
 
+    from portal import security_events
+
+    security_events._local_seen.clear()  # this process's memory of the same trail
     prefix = settings.CACHES["default"].get("KEY_PREFIX")
     if not prefix or "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         cache.clear()

@@ -9,7 +9,8 @@ An agent's wait is a `runners.wakeup` waiter on its runner: the notification tha
 (from any process) wakes it, then one claim query runs. Database work runs in a small bounded thread
 pool (RUNNER_CHANNEL_DB_THREADS), so a thousand waiting agents need neither a thousand threads nor a
 thousand connections. Authentication comes from the credential cache, and the poll's sign of life
-is batched (runners.pulse): an idle agent's poll costs no query at all.
+is batched (runners.pulse): an idle agent's poll costs no query at all, and a re-poll from a known address
+not even a trip to those threads.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import functools
 import io
 import json
 import logging
+import random
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,9 +32,9 @@ from rest_framework import exceptions as drf_exceptions
 
 from portal.errors import ApplicationError, api_exception_handler, error_body
 from portal.numbers import finite_float
-from portal.security_events import client_address, runner_seen_from
+from portal.security_events import client_address, runner_address_known_here, runner_seen_from
 from portal.services import hash_token
-from runners import credential_cache, services, wakeup
+from runners import credential_cache, pulse, services, wakeup
 from runners.agent_api import serializers as s
 from runners.agent_api.jobs import claim_job_body
 from runners.selectors import runner_for_credential
@@ -43,6 +45,10 @@ PATH = "/api/runner/v1/jobs/next"
 HEARTBEAT_PATH = "/api/runner/v1/heartbeat"
 RESULT_PATH = re.compile(r"^/api/runner/v1/jobs/(?P<job_id>[0-9]{1,18})/result$")
 _pool: ThreadPoolExecutor | None = None
+# A wait ends somewhere in its last quarter. Agents that connected together (a deploy, a network blip, a
+# fleet started at once) would otherwise come back together every `wait` seconds, for ever; spread, the
+# waves dissolve in a few rounds. The agent only sees its 204 a little early ("no work yet").
+_SPREAD = 0.25
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -98,6 +104,14 @@ def _arrive(request, runner, look: bool):
     return claim_job_body(runner) if look else None
 
 
+def _arrived_in_memory(request, runner) -> bool:
+    """`_arrive` without a look, when it needs no I/O: a re-poll (most polls) then stays on the event loop.
+
+    A fleet's 204s come back together (agents that started together, a restart), and every re-poll
+    queued for the database threads delayed the one poll in the crowd with a job to claim."""
+    return pulse.buffered(runner.pk) and runner_address_known_here(runner.pk, client_address(request))
+
+
 async def _wait_for_disconnect(receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
@@ -143,14 +157,17 @@ async def long_poll(scope, receive, send) -> None:
     if isinstance(wait, ApplicationError):
         return await _error(send, wait.http_status, wait.code, wait.message, wait.fields)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
+    deadline = loop.time() + (wait * random.uniform(1 - _SPREAD, 1.0) if wait >= 1 else wait)
 
     # Waiting starts before the first look, so a job announced in between is not missed.
     waiter = wakeup.hub.add(wakeup.JOB, runner.pk, loop=loop)
     disconnected = asyncio.ensure_future(_wait_for_disconnect(receive))
     try:
         look = wait == 0 or wakeup.hub.take_hint(runner.pk) or not wakeup.hub.listening
-        body = await _db(_arrive, request, runner, look)
+        if look or not _arrived_in_memory(request, runner):
+            body = await _db(_arrive, request, runner, look)
+        else:
+            body = None
         while body is None:
             remaining = deadline - loop.time()
             if remaining <= 0:
