@@ -9,9 +9,9 @@ LISTEN/NOTIFY (README, "The runner channel at scale").
 
 import os
 
-# Django's advice for ASGI: no persistent connections in request threads (each sync request may run on a
-# fresh thread, whose connection would linger). The long poll's own thread pool keeps its connections.
-os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
+# Django's advice for ASGI: no persistent connections in request threads (each sync request runs on a
+# fresh thread, whose connection would linger), a connection pool instead (portal/settings.py).
+os.environ.setdefault("DATABASE_POOL", "true")
 
 wsgi_app = "portal.asgi:application"
 bind = os.environ.get("BIND", "0.0.0.0:8000")

@@ -64,8 +64,10 @@ class PortalProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"{name}.log"
         # PGAPPNAME names this process's database connections, so a test can see when it listens.
+        # DATABASE_POOL as gunicorn.conf.py sets it in production: requests borrow pooled connections.
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "DATABASE_URL": database_url(),
-               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url, "PGAPPNAME": name}
+               "RUNNER_CHANNEL_LINGER_SECONDS": "120", "PORTAL_BASE_URL": self.url, "PGAPPNAME": name,
+               "DATABASE_POOL": "true"}
         self.name = name
         env.update({key: str(value) for key, value in settings.items()})
         with self.log.open("wb") as out:
