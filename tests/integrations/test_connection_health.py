@@ -6,11 +6,9 @@ wait, the cap across concurrent tasks, a killed worker) is in test_connection_he
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from integrations.connections import services
 from integrations.connections.sweep import verify_sweep
 from integrations.models import Connection, SweepRun
 from integrations.models.connection import Status
+from tests.concurrency import run_together
 from tests.integrations import health_fixtures
 from tests.integrations.health_fixtures import ALL_SCOPES, cloud_connection, many_connections
 
@@ -156,26 +155,11 @@ def test_the_sweep_walks_in_chunks_skips_recent_and_broken_connections(world, em
 def test_two_sweeps_at_once_verify_each_connection_once(world, emulator, cloud, settings):
     settings.CONNECTION_SWEEP_CHUNK = 3
     made = many_connections(emulator, cloud, world.a.org, 12)
-    start = threading.Barrier(2)
     runs: list[SweepRun] = []
-    errors: list[BaseException] = []
 
-    def sweep() -> None:
-        try:
-            start.wait()
-            runs.append(verify_sweep(spread_seconds=0))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            db_connection.close()
+    errors = run_together(lambda: runs.append(verify_sweep(spread_seconds=0)), 2)
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert not errors
+    assert not errors, errors
     assert sum(run.queued for run in runs) == len(made)
     assert user_calls(emulator) == len(made)
     assert Connection.objects.filter(status=Status.ACTIVE, last_verified_at__isnull=False).count() == len(made)

@@ -5,17 +5,16 @@ Every hook count here is read back from the emulator, not from the portal's own 
 
 from __future__ import annotations
 
-import threading
 import time
 
 import httpx
 import pytest
-from django.db import connection as db_connection
 
 from integrations.projects import webhook_sync
 from integrations.projects.models import Project, WebhookState
 from integrations.projects.tasks import webhook_install_task
 from portal.models import AuditEvent
+from tests.concurrency import run_together
 
 CLOUD_EVENTS = {"repo:push", "pullrequest:created", "pullrequest:updated", "pullrequest:fulfilled"}
 SERVER_EVENTS = {"repo:refs_changed", "pr:opened", "pr:from_ref_updated", "pr:merged"}
@@ -56,23 +55,7 @@ def test_creating_a_project_installs_one_signed_hook(projects_setup, django_capt
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_installs_make_exactly_one_hook(projects_setup):
     project = Project.objects.get(pk=_project_without_install(projects_setup, "cloud", "acme/api").pk)
-    errors: list[BaseException] = []
-    start = threading.Barrier(20)
-
-    def install():
-        try:
-            start.wait(timeout=10)
-            webhook_install_task(project.pk)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=install) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(lambda: webhook_install_task(project.pk), 20)
     assert not errors, errors
     hooks = projects_setup.hooks("cloud", "acme/api")
     assert len(hooks) == 1, hooks

@@ -10,12 +10,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from portal.errors import Conflict
 from runners import services
 from runners.models import RunnerJob
+from tests.concurrency import run_together
 from tests.runners.conftest import register_runner
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,22 +25,14 @@ def test_agents_racing_for_a_runners_jobs_each_get_different_ones(world):
     runner = register_runner(world.a.org, world.a.admin).runner
     jobs = [services.runner_job_create(runner=runner, kind="ping", payload={}, timeout=60) for _ in range(40)]
     claimed: list[int] = []
-    lock, start = threading.Lock(), threading.Barrier(8)
+    lock = threading.Lock()
 
     def agent() -> None:
-        try:
-            start.wait()
-            while (job := services.runner_job_claim_next(runner=runner)) is not None:
-                with lock:
-                    claimed.append(job.pk)
-        finally:
-            connection.close()
+        while (job := services.runner_job_claim_next(runner=runner)) is not None:
+            with lock:
+                claimed.append(job.pk)
 
-    threads = [threading.Thread(target=agent) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    assert run_together(agent, 8) == []
     assert sorted(claimed) == [job.pk for job in jobs]  # every job once, none twice
     assert set(RunnerJob.objects.values_list("state", flat=True)) == {RunnerJob.State.CLAIMED}
 
