@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable
 
 REQUEST_TIMEOUT = 10.0
+# The WSGI command production ran before gunicorn.conf.py (gthread), for the benchmarks' comparison runs.
+# gunicorn reads ./gunicorn.conf.py even when it is not named, and that file's settings (uvicorn's
+# connection pool) are not the old command's: an empty config file keeps them out.
+GTHREAD_COMMAND = ["portal.wsgi", "-c", os.devnull, "-k", "gthread"]
 
 
 class Connection:

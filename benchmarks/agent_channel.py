@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks._http_load import percentile
+from benchmarks._http_load import GTHREAD_COMMAND, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -157,8 +157,8 @@ class Run:
 
     def start_web(self) -> None:
         if self.legacy:
-            command = [PY, "-m", "gunicorn", "portal.wsgi", "-k", "gthread", "--threads", "8",
-                       "-w", str(WEB_PROCESSES), "-b", f"127.0.0.1:{self.port}", "--keep-alive", "75"]
+            command = [PY, "-m", "gunicorn", *GTHREAD_COMMAND, "--threads", "8", "-w", str(WEB_PROCESSES),
+                       "-b", f"127.0.0.1:{self.port}", "--keep-alive", "75"]
         else:
             command = [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         self.processes["web"] = subprocess.Popen(

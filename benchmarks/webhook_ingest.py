@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks._http_load import closed_loop, open_loop, percentile
+from benchmarks._http_load import GTHREAD_COMMAND, closed_loop, open_loop, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -159,7 +159,7 @@ class Stack:
 
     def start_web(self) -> None:
         if SERVER == "gthread":
-            command = ["portal.wsgi", "-k", "gthread", *GUNICORN_WORKERS, "--keep-alive", "30",
+            command = [*GTHREAD_COMMAND, *GUNICORN_WORKERS, "--keep-alive", "30",
                        "-b", f"127.0.0.1:{self.web_port}"]
         else:
             command = ["-c", "gunicorn.conf.py"]
